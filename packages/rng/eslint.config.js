@@ -1,0 +1,3 @@
+import { eslintConfig } from '@nnx-ts/tooling/eslint';
+
+export default eslintConfig();
