@@ -1,0 +1,23 @@
+"""Helpers shared by the fixture generators: versions record and JSON writing."""
+import json
+import os
+
+import flax
+import jax
+import optax
+
+jax.config.update("jax_platforms", "cpu")
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+VERSIONS = {"jax": jax.__version__, "flax": flax.__version__, "optax": optax.__version__}
+
+
+def write_fixture(package: str, name: str, data: dict) -> None:
+    """Write packages/<package>/test/fixtures/<name>.json with the reference versions recorded."""
+    out_dir = os.path.join(ROOT, "packages", package, "test", "fixtures")
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"{name}.json")
+    with open(path, "w") as f:
+        json.dump({"versions": VERSIONS, **data}, f, indent=1)
+        f.write("\n")
+    print("wrote", os.path.relpath(path, ROOT))
