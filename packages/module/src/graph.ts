@@ -1,0 +1,301 @@
+import { brand, brandedHasInstance } from './brand.js';
+import { GraphError } from './errors.js';
+import { isArrayLeaf } from './hostArray.js';
+import { compareKeys, pathToString, sortedKeysOf, type Key } from './paths.js';
+import { isPytree, type Pytree } from './pytree.js';
+import { isShapeDtype } from './shapeDtype.js';
+import { isMapping, isState, State } from './state.js';
+import { staticKey, stringHash } from './staticKey.js';
+import { isVariable, shareValue, Variable, type VariableMetadata, type VariableType } from './variable.js';
+
+/** Attribute kinds in a GraphDef: a child node/Variable, a raw array leaf, or a static value. */
+export const NODE_ATTR = 0;
+/** See {@link NODE_ATTR}. */
+export const ARRAY_ATTR = 1;
+/** See {@link NODE_ATTR}. */
+export const STATIC_ATTR = 2;
+
+/** What a container node is: `'list'`, `'dict'` (plain object), `'state'`, or a Pytree class. */
+export type NodeType = 'list' | 'dict' | 'state' | (abstract new (...args: any[]) => Pytree);
+
+/** A graph node (Pytree, index ≥ 0) or pytree container (list/dict/State, index -1) and its attribute count. */
+export interface NodeDef {
+  readonly kind: 'node';
+  readonly type: NodeType;
+  readonly index: number;
+  readonly numAttributes: number;
+}
+
+/** A Variable: its type, pre-order index and metadata. */
+export interface VariableDef {
+  readonly kind: 'variable';
+  readonly type: VariableType;
+  readonly index: number;
+  readonly metadata: VariableMetadata;
+}
+
+/** A repeated occurrence of an already-visited graph node or Variable (shared reference or cycle). */
+export interface NodeRef {
+  readonly kind: 'ref';
+  readonly index: number;
+}
+
+/** One attribute of a node, in sorted key order. */
+export interface Attribute {
+  readonly key: Key;
+  readonly kind: typeof NODE_ATTR | typeof ARRAY_ATTR | typeof STATIC_ATTR;
+  readonly value?: unknown;
+}
+
+const GRAPHDEF_BRAND: unique symbol = Symbol.for('nnx-ts.GraphDef') as any;
+const EMPTY_METADATA: VariableMetadata = Object.freeze({});
+
+/**
+ * The static structure of a graph: node types, topology (including shared references), static attribute values
+ * and Variable metadata. Two GraphDefs are `equals` when structurally identical; `key`/`hash` are stable and
+ * usable as cache keys (e.g. by `jit`).
+ *
+ * @example
+ * ```ts
+ * const [g1] = split(model);
+ * const [g2] = split(model);
+ * g1.equals(g2); // true
+ * cache.get(g1.key);
+ * ```
+ */
+export class GraphDef {
+  declare readonly [GRAPHDEF_BRAND]: true;
+  private cachedKey: string | undefined;
+
+  constructor(
+    /** Pre-order node entries. */
+    readonly nodes: ReadonlyArray<NodeDef | VariableDef | NodeRef>,
+    /** Attributes of the nodes, concatenated in traversal order. */
+    readonly attributes: readonly Attribute[],
+    /** Number of state leaves. */
+    readonly numLeaves: number,
+  ) {}
+
+  /** A stable string identifying the structure (static values of objects/functions by identity). */
+  get key(): string {
+    if (this.cachedKey === undefined) this.cachedKey = this.computeKey();
+    return this.cachedKey;
+  }
+
+  /** A 32-bit hash of {@link GraphDef.key}. */
+  get hash(): number {
+    return stringHash(this.key);
+  }
+
+  /** Structural equality. */
+  equals(other: GraphDef): boolean {
+    return this === other || (this.numLeaves === other.numLeaves && this.key === other.key);
+  }
+
+  private computeKey(): string {
+    const parts: string[] = [];
+    for (const n of this.nodes) {
+      if (n.kind === 'ref') parts.push(`R${n.index}`);
+      else if (n.kind === 'variable') parts.push(`V${staticKey(n.type)}${n.index}${staticKey(n.metadata)}`);
+      else parts.push(`N${typeof n.type === 'string' ? n.type : staticKey(n.type)}${n.index}:${n.numAttributes}`);
+    }
+    parts.push('|');
+    for (const a of this.attributes) {
+      parts.push(a.kind === STATIC_ATTR ? `${staticKey(a.key)}=${staticKey(a.value)}` : `${staticKey(a.key)}${a.kind}`);
+    }
+    return parts.join(';');
+  }
+
+  toString(): string {
+    return `GraphDef(nodes=${this.nodes.length}, attributes=${this.attributes.length}, numLeaves=${this.numLeaves})`;
+  }
+
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return brandedHasInstance(this, x);
+  }
+}
+brand(GraphDef, 'GraphDef');
+
+/** Whether `x` is a node the graph engine traverses: a Pytree, an array (list), a plain object or a State. */
+export function isGraphOrPytreeNode(x: unknown): x is object {
+  return isPytree(x) || Array.isArray(x) || isMapping(x);
+}
+
+/** Result of {@link flatten}: the GraphDef, the leaves and (when requested) their paths. */
+export interface Flattened {
+  graphdef: GraphDef;
+  leaves: unknown[];
+  paths: Key[][];
+}
+
+/**
+ * Depth-first flatten with sorted keys. A graph node or Variable reached again emits a {@link NodeRef}: the first
+ * path owns the state. Leaves are the live Variables (`withPaths`, default) or their values.
+ *
+ * @example
+ * ```ts
+ * const { graphdef, paths, leaves } = flatten(model);
+ * ```
+ */
+export function flatten(root: unknown, options: { withPaths?: boolean } = {}): Flattened {
+  const withPaths = options.withPaths ?? true;
+  const nodes: Array<NodeDef | VariableDef | NodeRef> = [];
+  const attributes: Attribute[] = [];
+  const leaves: unknown[] = [];
+  const paths: Key[][] = [];
+  const refIndex = new Map<object, number>();
+  const containers = new Set<object>();
+  const path: Key[] = [];
+
+  const visit = (node: object): void => {
+    if (isVariable(node)) {
+      const seen = refIndex.get(node);
+      if (seen !== undefined) {
+        nodes.push({ kind: 'ref', index: seen });
+        return;
+      }
+      const index = refIndex.size;
+      refIndex.set(node, index);
+      nodes.push({ kind: 'variable', type: node.constructor as VariableType, index, metadata: snapshot(node) });
+      leaves.push(withPaths ? node : (node as Variable).value);
+      if (withPaths) paths.push(path.slice());
+      return;
+    }
+    let type: NodeType;
+    let index = -1;
+    let keys: Key[];
+    if (isPytree(node)) {
+      const seen = refIndex.get(node);
+      if (seen !== undefined) {
+        nodes.push({ kind: 'ref', index: seen });
+        return;
+      }
+      index = refIndex.size;
+      refIndex.set(node, index);
+      type = node.constructor as NodeType;
+      keys = sortedKeysOf(node);
+    } else {
+      if (containers.has(node)) {
+        throw new GraphError(`Cycle through a non-graph container at ${pathToString(path)}; only Pytree/Module objects may form cycles`);
+      }
+      if (Array.isArray(node)) {
+        type = 'list';
+        keys = new Array(node.length);
+        for (let i = 0; i < node.length; i++) keys[i] = i;
+      } else {
+        type = isState(node) ? 'state' : 'dict';
+        keys = sortedKeysOf(node);
+      }
+    }
+    nodes.push({ kind: 'node', type, index, numAttributes: keys.length });
+    if (index < 0) containers.add(node);
+    const record = node as Record<Key, unknown>;
+    for (const key of keys) {
+      const child = record[key];
+      if (typeof child === 'object' && child !== null && (isVariable(child) || isGraphOrPytreeNode(child))) {
+        attributes.push({ key, kind: NODE_ATTR });
+        path.push(key);
+        visit(child);
+        path.pop();
+      } else if (isArrayLeaf(child) || isShapeDtype(child)) {
+        attributes.push({ key, kind: ARRAY_ATTR });
+        leaves.push(child);
+        if (withPaths) {
+          const p = path.slice();
+          p.push(key);
+          paths.push(p);
+        }
+      } else {
+        attributes.push({ key, kind: STATIC_ATTR, value: child });
+      }
+    }
+    if (index < 0) containers.delete(node);
+  };
+
+  if (typeof root === 'object' && root !== null && (isVariable(root) || isGraphOrPytreeNode(root))) {
+    visit(root);
+  } else {
+    leaves.push(root);
+    paths.push([]);
+  }
+  return { graphdef: new GraphDef(nodes, attributes, leaves.length), leaves, paths };
+}
+
+function snapshot(v: Variable): VariableMetadata {
+  const md = v.metadata;
+  for (const _ in md) return { ...md };
+  return EMPTY_METADATA;
+}
+
+/** Options of {@link unflatten}. */
+export interface UnflattenOptions {
+  /** Copy Variable leaves (`Variable.copy()`) instead of reusing them. Default false. */
+  copyVariables?: boolean;
+}
+
+/**
+ * Rebuilds a graph from a GraphDef and its leaves in flatten order. Graph nodes are created without running
+ * their constructors and registered before their children (cycles work); `NodeRef`s restore sharing. A leaf that is
+ * a Variable is reused (or copied, raw tensors cloned, with `copyVariables`); a raw value becomes a Variable of the recorded type and metadata.
+ *
+ * @example
+ * ```ts
+ * const { graphdef, leaves } = flatten(model);
+ * const same = unflatten(graphdef, leaves);
+ * ```
+ */
+export function unflatten(graphdef: GraphDef, leaves: readonly unknown[], options: UnflattenOptions = {}): any {
+  if (leaves.length !== graphdef.numLeaves) {
+    throw new GraphError(`Incorrect number of leaves: expected ${graphdef.numLeaves}, got ${leaves.length}`);
+  }
+  const { nodes, attributes } = graphdef;
+  if (nodes.length === 0) return leaves[0];
+  const copy = options.copyVariables ?? false;
+  const indexRef: unknown[] = [];
+  let ni = 0;
+  let ai = 0;
+  let li = 0;
+
+  const build = (): unknown => {
+    const def = nodes[ni++]!;
+    if (def.kind === 'ref') return indexRef[def.index];
+    if (def.kind === 'variable') {
+      const leaf = leaves[li++];
+      let v: unknown;
+      if (isVariable(leaf)) v = copy ? leaf.copy() : leaf;
+      else v = Variable.fromMetadata.call(def.type, leaf, def.metadata);
+      indexRef[def.index] = v;
+      return v;
+    }
+    let obj: Record<Key, unknown>;
+    if (def.type === 'list') obj = new Array(def.numAttributes) as unknown as Record<Key, unknown>;
+    else if (def.type === 'dict') obj = {};
+    else if (def.type === 'state') obj = new State();
+    else {
+      obj = Object.create(def.type.prototype) as Record<Key, unknown>;
+      indexRef[def.index] = obj;
+    }
+    for (let i = 0; i < def.numAttributes; i++) {
+      const attr = attributes[ai++]!;
+      obj[attr.key] =
+        attr.kind === NODE_ATTR ? build() : attr.kind === ARRAY_ATTR ? (copy ? shareValue(leaves[li++]) : leaves[li++]) : attr.value;
+    }
+    return obj;
+  };
+  return build();
+}
+
+/** Sorts `[path, leaf]` pairs by path (NNX order) and returns the leaves. */
+export function leavesInPathOrder(pairs: Array<[readonly Key[], unknown]>): unknown[] {
+  pairs.sort((a, b) => {
+    const x = a[0];
+    const y = b[0];
+    const n = Math.min(x.length, y.length);
+    for (let i = 0; i < n; i++) {
+      const c = compareKeys(x[i]!, y[i]!);
+      if (c !== 0) return c;
+    }
+    return x.length - y.length;
+  });
+  return pairs.map((p) => p[1]);
+}

@@ -1,0 +1,300 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { brand, brandedHasInstance } from './brand.js';
+import { StateError } from './errors.js';
+import { isHostArray } from './hostArray.js';
+import { isLazyValue, isShapeDtype } from './shapeDtype.js';
+
+/** Brand of every Variable: `Symbol.for('nnx-ts.Variable')`. */
+export const VARIABLE_BRAND: unique symbol = Symbol.for('nnx-ts.Variable') as any;
+
+/** Variable metadata: free-form entries (e.g. `sharding_names`, `tag`). */
+export type VariableMetadata = Record<string, unknown>;
+
+/** A Variable class, as accepted by filters and the name registry. */
+export type VariableType<V extends Variable<any> = Variable<any>> = (abstract new (...args: any[]) => V) & {
+  prototype: V;
+};
+
+/** Whether `x` is a Variable (any subclass, any installed copy). Cheaper than `instanceof`. */
+export function isVariable(x: unknown): x is Variable<any> {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[VARIABLE_BRAND] === true;
+}
+
+function disposeIfTensor(x: unknown): void {
+  if (x instanceof tf.Tensor && !x.isDisposed) x.dispose();
+}
+
+/** A second owner of `x`: tensors are cloned (shared storage, reference counted), everything else shared. */
+export function shareValue<T>(x: T): T {
+  return (x instanceof tf.Tensor ? tf.clone(x) : x) as T;
+}
+
+/**
+ * A mutable box holding one value (usually a `tf.Tensor`) plus metadata. The subclass says what the value is
+ * (`Param`, `BatchStat`, ...), which is what filters select on.
+ *
+ * A Variable owns its tensor: assigning `value` disposes the previous tensor unless it is the same one.
+ *
+ * @example
+ * ```ts
+ * const w = new Param(tf.zeros([2, 3]));
+ * w.value = tf.ones([2, 3]); // the zeros tensor is disposed
+ * w.shape; // [2, 3]
+ * ```
+ */
+export class Variable<T = any> {
+  declare readonly [VARIABLE_BRAND]: true;
+  /** The stored value (may be a {@link LazyValue} not yet computed). */
+  raw: T;
+  /** Free-form metadata; its entries are part of the GraphDef. */
+  metadata: VariableMetadata;
+
+  constructor(value: T, metadata?: VariableMetadata) {
+    if (isVariable(value)) {
+      throw new StateError('Cannot assign a Variable as the value of a Variable; use updateFromState or copy');
+    }
+    this.raw = value;
+    this.metadata = metadata === undefined ? {} : { ...metadata };
+  }
+
+  /**
+   * Builds a Variable of type `cls` without running its constructor (what merge does for raw leaves).
+   *
+   * @example
+   * ```ts
+   * const p = Variable.fromMetadata.call(Param, tf.zeros([2]), {});
+   * ```
+   */
+  static fromMetadata<V extends Variable<any>>(this: VariableType<V>, value: unknown, metadata: VariableMetadata): V {
+    const v = Object.create(this.prototype) as V;
+    v.raw = value;
+    v.metadata = { ...metadata };
+    return v;
+  }
+
+  /** The value; computes a lazy initializer on first read. */
+  get value(): T {
+    const raw = this.raw;
+    if (isShapeDtype(raw)) {
+      if (isLazyValue(raw)) {
+        const computed = raw.init() as T;
+        this.raw = computed;
+        return computed;
+      }
+      throw new StateError(`${this.constructor.name} is abstract (${String(raw)}); it has no value`);
+    }
+    return raw;
+  }
+
+  set value(next: T) {
+    if (isVariable(next)) {
+      throw new StateError('Cannot assign a Variable as the value of a Variable; use updateFromState or copy');
+    }
+    const prev = this.raw;
+    this.raw = next;
+    if (prev !== next) disposeIfTensor(prev);
+  }
+
+  /** Shape of the value (without computing a lazy value). */
+  get shape(): number[] {
+    const raw = this.raw as unknown;
+    if (raw instanceof tf.Tensor) return raw.shape;
+    if (isHostArray(raw) || isShapeDtype(raw)) return [...raw.shape];
+    return [];
+  }
+
+  /** Dtype of the value (without computing a lazy value); `'object'` for non-array values. */
+  get dtype(): string {
+    const raw = this.raw as unknown;
+    if (raw instanceof tf.Tensor || isHostArray(raw) || isShapeDtype(raw)) return raw.dtype;
+    if (typeof raw === 'number') return 'float32';
+    return 'object';
+  }
+
+  /** Number of elements of the value. */
+  get size(): number {
+    let n = 1;
+    for (const d of this.shape) n *= d;
+    return n;
+  }
+
+  /**
+   * A new Variable of the same type with a second owner of the value (a tensor is `tf.clone`d) and shallow-copied
+   * metadata.
+   *
+   * @example
+   * ```ts
+   * const c = w.copy(); c.value === w.value; // false (a clone), same data
+   * ```
+   */
+  copy(): this {
+    const ctor = this.constructor as VariableType<this> & typeof Variable;
+    return ctor.fromMetadata.call(ctor, shareValue(this.raw), this.metadata) as this;
+  }
+
+  /**
+   * A new Variable of the same type holding `value` (ownership passes to it) with metadata merged.
+   *
+   * @example
+   * ```ts
+   * const w2 = w.replace(tf.ones([2, 3]));
+   * ```
+   */
+  replace(value: T, metadata?: VariableMetadata): this {
+    const ctor = this.constructor as VariableType<this> & typeof Variable;
+    const v = ctor.fromMetadata.call(ctor, value, this.metadata) as this;
+    if (metadata !== undefined) Object.assign(v.metadata, metadata);
+    return v;
+  }
+
+  /**
+   * Takes the value (a second owner: tensors are cloned) and, when different, the metadata of `other`.
+   *
+   * @example
+   * ```ts
+   * w.updateFromState(other);
+   * ```
+   */
+  updateFromState(other: Variable<T>): void {
+    if (other === this) return;
+    this.value = shareValue(other.raw);
+    if (!shallowEqual(this.metadata, other.metadata)) this.metadata = { ...other.metadata };
+  }
+
+  /**
+   * Copies value (a second owner) and metadata from another Variable of the same type.
+   *
+   * @example
+   * ```ts
+   * w.copyFrom(other);
+   * ```
+   */
+  copyFrom(other: Variable<T>): void {
+    if (other.constructor !== this.constructor) {
+      throw new StateError(`copyFrom: expected ${this.constructor.name}, got ${other.constructor.name}`);
+    }
+    this.updateFromState(other);
+  }
+
+  /** Disposes the value if it is a tensor. The Variable must not be read afterwards. */
+  dispose(): void {
+    disposeIfTensor(this.raw);
+  }
+
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return brandedHasInstance(this, x);
+  }
+}
+brand(Variable, 'Variable');
+
+function shallowEqual(a: VariableMetadata, b: VariableMetadata): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k] || !(k in b)) return false;
+  return true;
+}
+
+/**
+ * Trainable parameters (collection `params`).
+ *
+ * @example
+ * ```ts
+ * const kernel = new Param(tf.randomNormal([3, 4]));
+ * ```
+ */
+export class Param<T = any> extends Variable<T> {}
+brand(Param, 'Param');
+
+/**
+ * Batch statistics such as BatchNorm's running mean (collection `batch_stats`).
+ *
+ * @example
+ * ```ts
+ * const mean = new BatchStat(tf.zeros([4]));
+ * ```
+ */
+export class BatchStat<T = any> extends Variable<T> {}
+brand(BatchStat, 'BatchStat');
+
+/**
+ * Autoregressive caches (collection `cache`).
+ *
+ * @example
+ * ```ts
+ * const k = new Cache(tf.zeros([1, 8, 4]));
+ * ```
+ */
+export class Cache<T = any> extends Variable<T> {}
+brand(Cache, 'Cache');
+
+/**
+ * Values recorded by `sow` (collection `intermediates`).
+ *
+ * @example
+ * ```ts
+ * const i = new Intermediate([tf.scalar(1)]);
+ * ```
+ */
+export class Intermediate<T = any> extends Variable<T> {}
+brand(Intermediate, 'Intermediate');
+
+/**
+ * Zero-valued perturbations added by `perturb` to read intermediate gradients (collection `perturbations`).
+ *
+ * @example
+ * ```ts
+ * const p = new Perturbation(tf.zeros([2]));
+ * ```
+ */
+export class Perturbation<T = any> extends Intermediate<T> {}
+brand(Perturbation, 'Perturbation');
+
+/**
+ * RNG state; `tag` (metadata) is the stream name and is what string filters match.
+ *
+ * @example
+ * ```ts
+ * const count = new RngCount(hostCount, { tag: 'dropout' });
+ * count.tag; // 'dropout'
+ * ```
+ */
+export class RngState<T = any> extends Variable<T> {
+  /** The stream name (metadata entry `tag`). */
+  get tag(): string {
+    return this.metadata.tag as string;
+  }
+}
+brand(RngState, 'RngState');
+
+/**
+ * An RNG stream's key (a host key array).
+ *
+ * @example
+ * ```ts
+ * const key = new RngKey(keyArray, { tag: 'default' });
+ * ```
+ */
+export class RngKey<T = any> extends RngState<T> {}
+brand(RngKey, 'RngKey');
+
+/**
+ * An RNG stream's count (a host uint32 array).
+ *
+ * @example
+ * ```ts
+ * const count = new RngCount(hostCount, { tag: 'default' });
+ * ```
+ */
+export class RngCount<T = any> extends RngState<T> {}
+brand(RngCount, 'RngCount');
+
+/**
+ * Optimizer state (step count, moments).
+ *
+ * @example
+ * ```ts
+ * const step = new OptState(tf.scalar(0, 'int32'));
+ * ```
+ */
+export class OptState<T = any> extends Variable<T> {}
+brand(OptState, 'OptState');

@@ -1,0 +1,188 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Param, TransformError, type Filter, type State, type Variable } from '@nnx-ts/module';
+import { ensureGradients } from './gradients.js';
+import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
+import { adoptKeptTensors } from './engineScope.js';
+import { diffVariables, gradientState, isGraphArgument, type DiffEntry } from './diffState.js';
+import { collectTensors } from './tensorWalk.js';
+import type { AnyFunction } from './transformDecorator.js';
+
+/**
+ * Selects which part of a graph-node argument is differentiated (NNX `DiffState`): `argnum` is the argument
+ * position, `filter` picks the Variables (default for plain argnums: `Param`).
+ *
+ * @example
+ * ```ts
+ * const g = grad((m: Model) => loss(m), { argnums: new DiffState(0, BatchStat) })(model); // BatchStat grads
+ * ```
+ */
+export class DiffState {
+  constructor(
+    readonly argnum: number,
+    readonly filter: Filter,
+  ) {}
+}
+
+/** Options of {@link grad} and {@link valueAndGrad}. */
+export interface GradOptions {
+  /** Differentiated argument(s): a position, a {@link DiffState}, or a list mixing both. Default 0. */
+  readonly argnums?: number | DiffState | readonly (number | DiffState)[];
+  /** When true, `fn` returns `[loss, aux]` and `aux` is passed through. */
+  readonly hasAux?: boolean;
+}
+
+/** Gradient of one differentiated argument: a State for graph nodes (Modules, Variables, containers), else a tensor. */
+export type ArgGrad = State | Variable<tf.Tensor> | tf.Tensor;
+
+interface NormalizedArgnums {
+  readonly entries: readonly DiffState[];
+  readonly single: boolean;
+}
+
+function normalizeArgnums(argnums: GradOptions['argnums']): NormalizedArgnums {
+  const raw = argnums ?? 0;
+  const single = !Array.isArray(raw);
+  const list = (single ? [raw] : raw) as readonly (number | DiffState)[];
+  if (list.length === 0) throw new TransformError('grad: argnums must not be empty.');
+  const entries = list.map((a) => (a instanceof DiffState ? a : new DiffState(a, Param)));
+  const seen = new Set<number>();
+  for (const { argnum } of entries) {
+    if (!Number.isInteger(argnum) || argnum < 0) throw new TransformError(`grad: argnums must be non-negative integers, got ${String(argnum)}.`);
+    if (seen.has(argnum)) throw new TransformError(`grad: argnum ${argnum} appears more than once in argnums.`);
+    seen.add(argnum);
+  }
+  return { entries, single };
+}
+
+interface Target {
+  readonly argnum: number;
+  /** Graph-node argument: its selected Variables; tensor argument: undefined. */
+  readonly variables?: readonly DiffEntry[];
+}
+
+function resolveTargets(args: readonly unknown[], spec: NormalizedArgnums): Target[] {
+  return spec.entries.map(({ argnum, filter }) => {
+    if (argnum >= args.length) {
+      throw new TransformError(`grad: argnum ${argnum} is out of range for a call with ${args.length} argument(s).`);
+    }
+    const arg = args[argnum];
+    if (arg instanceof tf.Tensor) {
+      if (arg.dtype !== 'float32') throw new TransformError(`grad: argument ${argnum} has dtype ${arg.dtype}; only float32 tensors are differentiable.`);
+      return { argnum };
+    }
+    if (isGraphArgument(arg)) return { argnum, variables: diffVariables(arg, filter) };
+    throw new TransformError(`grad: argument ${argnum} is neither a tensor nor a graph node (got ${arg === null ? 'null' : typeof arg}).`);
+  });
+}
+
+interface RawResult {
+  readonly value: tf.Tensor;
+  readonly aux: unknown;
+  readonly grads: readonly ArgGrad[];
+}
+
+function differentiate(fn: AnyFunction, self: unknown, args: unknown[], spec: NormalizedArgnums, hasAux: boolean, name: string): RawResult {
+  const targets = resolveTargets(args, spec);
+  const xs: tf.Tensor[] = [];
+  for (const t of targets) {
+    if (t.variables === undefined) xs.push(args[t.argnum] as tf.Tensor);
+    else for (const entry of t.variables) xs.push(entry.variable.value as tf.Tensor);
+  }
+  const before = new Set(collectTensors(args));
+  let aux: unknown;
+  let kept: tf.Tensor[] = [];
+  const forward = (): tf.Tensor => {
+    const result = fn.apply(self, args);
+    assertNotPromise(result, name);
+    let loss: unknown = result;
+    if (hasAux) {
+      if (!Array.isArray(result) || result.length !== 2) {
+        throw new TransformError(`${name} with hasAux: the function must return [loss, aux], got ${Array.isArray(result) ? `an array of ${result.length}` : typeof result}.`);
+      }
+      [loss, aux] = result;
+    }
+    if (!(loss instanceof tf.Tensor) || loss.rank !== 0) {
+      throw new TransformError(`${name}: the function must return a scalar tensor${hasAux ? ' as loss' : ''}, got ${loss instanceof tf.Tensor ? `shape [${loss.shape.join(',')}]` : typeof loss}.`);
+    }
+    // State written by `fn` and aux outputs would be freed by the engine's forward scope: keep them for now.
+    kept = collectTensors([args, aux]).filter((t) => !before.has(t) && t !== loss && !t.kept);
+    for (const t of kept) tf.keep(t);
+    return loss;
+  };
+  let value: tf.Tensor;
+  let rawGrads: (tf.Tensor | null)[];
+  if (xs.length === 0) {
+    value = tf.tidy(forward);
+    rawGrads = [];
+  } else {
+    const result = tf.engine().gradients(forward, xs, undefined, true);
+    value = result.value;
+    rawGrads = result.grads as unknown as (tf.Tensor | null)[];
+  }
+  adoptKeptTensors(kept);
+  let next = 0;
+  const grads = targets.map((t): ArgGrad => {
+    const take = (x: tf.Tensor) => rawGrads[next++] ?? tf.zerosLike(x);
+    if (t.variables === undefined) return take(args[t.argnum] as tf.Tensor);
+    return gradientState(t.variables, t.variables.map((e) => take(e.variable.value as tf.Tensor)));
+  });
+  return { value, aux, grads };
+}
+
+function runDifferentiated(fn: AnyFunction, options: GradOptions, name: string, shape: (r: RawResult, single: boolean) => unknown): AnyFunction {
+  assertSyncFunction(fn, name);
+  const spec = normalizeArgnums(options.argnums);
+  const hasAux = options.hasAux ?? false;
+  return function (this: unknown, ...args: unknown[]): unknown {
+    ensureGradients();
+    let out: unknown;
+    tf.tidy(() => {
+      const raw = differentiate(fn, this, args, spec, hasAux, name);
+      out = shape(raw, spec.single);
+      return collectTensors([args, out]);
+    });
+    return out;
+  };
+}
+
+/** The gradients part of a result: one {@link ArgGrad} for a single argnum, a tuple for a list. */
+export type Grads = ArgGrad | ArgGrad[];
+
+/**
+ * `valueAndGrad(fn, options)(...args)` returns `[loss, grads]` (or `[[loss, aux], grads]` with `hasAux`).
+ * For a graph-node argument the gradients are a `State` holding Variables of the same types as the
+ * differentiated ones (default filter `Param`), at the paths `state(node, filter)` gives (a Variable reached
+ * twice appears once, with the summed gradient). State updates made by `fn` (BatchStat, RNG counts, new
+ * Variables) stay on the caller's objects; intermediates are freed; the loss, aux and grads belong to the caller.
+ *
+ * @example
+ * ```ts
+ * const [loss, grads] = valueAndGrad((m: Model) => tf.mean(tf.square(tf.sub(m.call(x), y))))(model);
+ * optimizer.update(model, grads as State);
+ * ```
+ */
+export function valueAndGrad<F extends AnyFunction, G extends Grads = State>(
+  fn: F,
+  options?: GradOptions,
+): (...args: Parameters<F>) => [ReturnType<F>, G] {
+  return runDifferentiated(fn, options ?? {}, 'valueAndGrad', (r, single) => [
+    options?.hasAux ? [r.value, r.aux] : r.value,
+    single ? r.grads[0] : r.grads,
+  ]) as (...args: Parameters<F>) => [ReturnType<F>, G];
+}
+
+/**
+ * `grad(fn, options)(...args)` returns the gradients of `valueAndGrad` (or `[grads, aux]` with `hasAux`).
+ *
+ * @example
+ * ```ts
+ * const grads = grad((m: Model, x: tf.Tensor) => tf.sum(m.call(x)))(model, x) as State;
+ * ```
+ */
+export function grad<F extends AnyFunction, G extends Grads = State>(fn: F, options?: GradOptions): (...args: Parameters<F>) => G {
+  return runDifferentiated(fn, options ?? {}, 'grad', (r, single) => {
+    // The loss is not returned, so the enclosing tidy scope frees it.
+    const grads = single ? r.grads[0] : r.grads;
+    return options?.hasAux ? [grads, r.aux] : grads;
+  }) as (...args: Parameters<F>) => G;
+}

@@ -1,0 +1,25 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * The one TF.js engine internal this package relies on (pinned by test/engineScope.test.ts, so a TF.js upgrade
+ * that changes it fails loudly): `Engine.track(tensor)` registers a tensor with the innermost `tidy` scope.
+ */
+interface EngineWithTrack {
+  track(tensor: tf.Tensor): tf.Tensor;
+}
+
+/**
+ * `tf.grads`-style differentiation runs the function inside the engine's own `forward` tidy scope, which frees
+ * everything except the loss. State written by the function (BatchStat updates, RNG counts) and auxiliary
+ * outputs must survive that scope: they are `tf.keep`-ed there and, once differentiation returns, handed back
+ * to the caller's current scope with this function, so the enclosing transform manages them like any other
+ * tensor (freed if unreachable, returned if reachable).
+ */
+export function adoptKeptTensors(tensors: readonly tf.Tensor[]): void {
+  const engine = tf.engine() as unknown as EngineWithTrack;
+  for (const tensor of tensors) {
+    if (tensor.isDisposed) continue;
+    tensor.kept = false;
+    engine.track(tensor);
+  }
+}

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { TransformError } from '@nnx-ts/module';
+import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
+import { collectTensors } from './tensorWalk.js';
+import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
+
+/** Options of {@link jit}. */
+export interface JitOptions {
+  /**
+   * Positions of arguments that are static (NNX `static_argnums`; with a decorated method, `this` is
+   * argument 0). TF.js runs eagerly, so static arguments are passed through untouched and are not scanned
+   * for state; negative positions count from the end.
+   */
+  readonly staticArgnums?: number | readonly number[];
+}
+
+/** A TC39 method decorator (or function wrapper) produced by `jit(options)`. */
+export type JitDecorator = <F extends AnyFunction>(fn: F, context?: ClassMethodDecoratorContext) => F;
+
+function normalizeStatic(staticArgnums: JitOptions['staticArgnums']): readonly number[] {
+  if (staticArgnums === undefined) return [];
+  const list = typeof staticArgnums === 'number' ? [staticArgnums] : staticArgnums;
+  for (const n of list) {
+    if (!Number.isInteger(n)) throw new TransformError(`jit: staticArgnums must be integers, got ${String(n)}.`);
+  }
+  return list;
+}
+
+function jitFunction(fn: AnyFunction, options: JitOptions): AnyFunction {
+  assertSyncFunction(fn, 'jit');
+  const staticArgnums = normalizeStatic(options.staticArgnums);
+  const jitted = function (this: unknown, ...args: unknown[]): unknown {
+    const isStatic = (i: number) => staticArgnums.some((n) => (n < 0 ? args.length + n : n) === i);
+    const stateRoots = staticArgnums.length === 0 ? args : args.filter((_, i) => !isStatic(i));
+    let out: unknown;
+    // The body runs in one tidy scope. What survives is exactly what the caller can reach afterwards: the
+    // tensors held by the arguments' Variables/attributes (state updates, Variables created inside) and the
+    // outputs. Everything else the body allocated is freed.
+    tf.tidy(() => {
+      out = fn.apply(this, args);
+      assertNotPromise(out, 'jit');
+      return collectTensors([stateRoots, out]);
+    });
+    return out;
+  };
+  Object.defineProperty(jitted, 'name', { value: `jit(${fn.name || 'anonymous'})` });
+  return jitted;
+}
+
+/**
+ * Lifted `jax.jit` for eager TF.js: runs `fn` on the caller's objects inside one `tf.tidy` scope, so every
+ * intermediate tensor is freed while state changes (Variable values, static attributes, structure, Variables
+ * created inside) stay on the caller's objects and outputs belong to the caller. Outputs that are inputs are
+ * the identical objects. Use as a higher-order function or as a TC39 method decorator (`this` counts as
+ * argument 0). `async` functions are rejected with a `TransformError`.
+ *
+ * @example
+ * ```ts
+ * const trainStep = jit((model: Model, optimizer: Optimizer<Model>, x: tf.Tensor, y: tf.Tensor) => {
+ *   const [loss, grads] = valueAndGrad((m: Model) => tf.mean(tf.square(tf.sub(m.call(x), y))))(model);
+ *   optimizer.update(model, grads);
+ *   return loss;
+ * });
+ * const loss = trainStep(model, optimizer, x, y); // only `loss` and the updated state remain allocated
+ * ```
+ */
+export function jit<F extends AnyFunction>(fn: F, options?: JitOptions): F;
+/** Bare method-decorator form: `@jit` on a method. */
+export function jit<F extends AnyFunction>(method: F, context: ClassMethodDecoratorContext): F;
+/** Decorator / curried form: `@jit()` or `@jit({ staticArgnums: [1] })` on a method, or `jit(options)(fn)`. */
+export function jit(options?: JitOptions): JitDecorator;
+export function jit(fnOrOptions?: AnyFunction | JitOptions, maybeOptions?: JitOptions | ClassMethodDecoratorContext): any {
+  if (typeof fnOrOptions === 'function') {
+    if (isDecoratorContext(maybeOptions)) return applyTransform(fnOrOptions, maybeOptions, (f) => jitFunction(f, {}));
+    return jitFunction(fnOrOptions, (maybeOptions as JitOptions | undefined) ?? {});
+  }
+  const options = fnOrOptions ?? {};
+  return (fn: AnyFunction, context?: unknown) => applyTransform(fn, context, (f) => jitFunction(f, options));
+}

@@ -1,0 +1,44 @@
+/** Any function a transform can wrap. */
+export type AnyFunction = (...args: any[]) => any;
+
+/** The context object TC39 decorators receive (the subset transforms read). */
+interface DecoratorContextLike {
+  readonly kind: string;
+  readonly name: string | symbol;
+}
+
+/** True when `value` is the context argument of a TC39 decorator call rather than a transform's options. */
+export function isDecoratorContext(value: unknown): value is DecoratorContextLike {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as DecoratorContextLike).kind === 'string' &&
+    typeof (value as { addInitializer?: unknown }).addInitializer === 'function'
+  );
+}
+
+/**
+ * Applies a transform to a class method: the method's receiver becomes the transformed function's first
+ * argument (NNX: `self` counts as argument 0 for `argnums`, `inAxes`, `staticArgnums`, ...).
+ */
+export function transformMethod(method: AnyFunction, transform: (fn: AnyFunction) => AnyFunction): AnyFunction {
+  const lifted = transform(function (self: unknown, ...args: unknown[]) {
+    return method.apply(self, args);
+  });
+  return function (this: unknown, ...args: unknown[]) {
+    return lifted(this, ...args);
+  };
+}
+
+/**
+ * Applies `transform` either to a plain function, or, when called as a TC39 method decorator, to a method.
+ */
+export function applyTransform(fn: AnyFunction, context: unknown, transform: (fn: AnyFunction) => AnyFunction): AnyFunction {
+  if (isDecoratorContext(context)) {
+    if (context.kind !== 'method') {
+      throw new TypeError(`transforms decorate methods only, not a ${context.kind} (${String(context.name)}); use a factory function`);
+    }
+    return transformMethod(fn, transform);
+  }
+  return transform(fn);
+}

@@ -1,0 +1,139 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { BatchStat, Module, Param, TransformError } from '@nnx-ts/module';
+import { describe, expect, it } from 'vitest';
+import { jit, valueAndGrad } from '../src/index.js';
+
+class Counter extends Module {
+  count = new BatchStat(tf.scalar(0, 'int32'));
+  w = new Param(tf.tensor1d([1, 2, 3]));
+  mode: string | number = 'train';
+  extra?: Param;
+}
+
+class Linear extends Module {
+  kernel: Param;
+  bias: Param;
+  constructor(din: number, dout: number, seed: number) {
+    super();
+    this.kernel = new Param(tf.randomUniform([din, dout], -0.5, 0.5, 'float32', seed));
+    this.bias = new Param(tf.zeros([dout]));
+  }
+  call(x: tf.Tensor): tf.Tensor {
+    return tf.add(tf.matMul(x, this.kernel.value), this.bias.value);
+  }
+}
+
+describe('jit', () => {
+  it('propagates Variable values, static attributes and new Variables to the caller objects', async () => {
+    const m = new Counter();
+    const wBefore = m.w;
+    const step = jit((c: Counter) => {
+      c.count.value = tf.add(c.count.value, 1);
+      c.w.value = tf.mul(c.w.value, 2);
+      c.mode = 2;
+      c.extra = new Param(tf.scalar(5));
+      return c;
+    });
+    const out = step(m);
+    expect(out).toBe(m);
+    expect(m.w).toBe(wBefore);
+    expect(Array.from(await m.count.value.data())).toEqual([1]);
+    expect(Array.from(await m.w.value.data())).toEqual([2, 4, 6]);
+    expect(m.mode).toBe(2);
+    expect(m.extra).toBeInstanceOf(Param);
+    expect(await m.extra!.value.data()).toEqual(Float32Array.from([5]));
+  });
+
+  it('frees every intermediate and keeps outputs and state owned by the caller', () => {
+    const m = new Linear(4, 3, 1);
+    const x = tf.ones([2, 4]);
+    const f = jit((lin: Linear, input: tf.Tensor) => tf.sum(tf.relu(tf.tanh(lin.call(input)))));
+    const before = tf.memory().numTensors;
+    const y = f(m, x);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(y.isDisposed).toBe(false);
+    y.dispose();
+  });
+
+  it('keeps memory flat over 200 training steps (valueAndGrad + SGD inside jit)', () => {
+    const layers = [new Linear(4, 8, 1), new Linear(8, 2, 2)];
+    class Net extends Module {
+      l1 = layers[0]!;
+      l2 = layers[1]!;
+      call(x: tf.Tensor) {
+        return this.l2.call(tf.relu(this.l1.call(x)));
+      }
+    }
+    const net = new Net();
+    const x = tf.randomNormal([16, 4], 0, 1, 'float32', 3);
+    const y = tf.randomNormal([16, 2], 0, 1, 'float32', 4);
+    const trainStep = jit((model: Net, xb: tf.Tensor, yb: tf.Tensor) => {
+      const [loss, grads] = valueAndGrad((m: Net) => tf.mean(tf.square(tf.sub(m.call(xb), yb))))(model);
+      for (const layer of [model.l1, model.l2]) {
+        for (const name of ['kernel', 'bias'] as const) {
+          const g = (grads as any)[layer === model.l1 ? 'l1' : 'l2'][name].value as tf.Tensor;
+          layer[name].value = tf.sub(layer[name].value, tf.mul(g, 0.05));
+        }
+      }
+      return loss;
+    });
+    const losses: number[] = [];
+    let warm = { numTensors: 0, numBytes: 0 };
+    for (let i = 0; i < 200; i++) {
+      const loss = trainStep(net, x, y);
+      losses.push(loss.arraySync() as number);
+      loss.dispose();
+      if (i === 9) warm = { numTensors: tf.memory().numTensors, numBytes: tf.memory().numBytes };
+    }
+    expect(tf.memory().numTensors).toBe(warm.numTensors);
+    expect(tf.memory().numBytes).toBe(warm.numBytes);
+    expect(losses[199]!).toBeLessThan(losses[0]! * 0.8);
+  });
+
+  it('rejects async functions and promise-returning functions with TransformError', () => {
+    expect(() => jit(async (x: tf.Tensor) => x)).toThrow(TransformError);
+    const f = jit((x: number) => Promise.resolve(x));
+    expect(() => f(1)).toThrow(TransformError);
+  });
+
+  it('passes static arguments through untouched', () => {
+    const f = jit((x: tf.Tensor, activation: 'relu' | 'neg') => (activation === 'relu' ? tf.relu(x) : tf.neg(x)), {
+      staticArgnums: [1],
+    });
+    const x = tf.tensor1d([-1, 2]);
+    expect(Array.from(f(x, 'relu').dataSync())).toEqual([0, 2]);
+    expect(Array.from(f(x, 'neg').dataSync())).toEqual([1, -2]);
+  });
+});
+
+class Stepper extends Module {
+  count = new BatchStat(tf.scalar(0, 'int32'));
+
+  @jit
+  step(by: number): tf.Tensor {
+    this.count.value = tf.add(this.count.value, by);
+    return tf.mul(this.count.value, 10);
+  }
+
+  @jit({ staticArgnums: [1] })
+  scaled(factor: number): tf.Tensor {
+    return tf.mul(this.count.value, factor);
+  }
+}
+
+describe('jit as a TC39 method decorator', () => {
+  it('runs under vitest with `this` as argument 0 and propagates state', async () => {
+    const s = new Stepper();
+    const before = tf.memory().numTensors;
+    const a = s.step(2);
+    const b = s.step(3);
+    expect(Array.from(await a.data())).toEqual([20]);
+    expect(Array.from(await b.data())).toEqual([50]);
+    expect(Array.from(await s.count.value.data())).toEqual([5]);
+    expect(Array.from(await s.scaled(3).data())).toEqual([15]);
+    tf.dispose([a, b]);
+    expect(tf.memory().numTensors).toBe(before + 1);
+  });
+});

@@ -1,0 +1,120 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { BatchStat, Module, Param, ShapeError, TransformError } from '@nnx-ts/module';
+import { describe, expect, it } from 'vitest';
+import { StateAxes, vmap } from '../src/index.js';
+
+class Linear extends Module {
+  kernel: Param<tf.Tensor>;
+  bias: Param<tf.Tensor>;
+  count = new BatchStat<tf.Tensor>(tf.scalar(0));
+  constructor(kernel: tf.Tensor, bias: tf.Tensor) {
+    super();
+    this.kernel = new Param(kernel);
+    this.bias = new Param(bias);
+  }
+  call(x: tf.Tensor): tf.Tensor {
+    this.count.value = tf.add(this.count.value, 1);
+    return tf.tanh(tf.add(tf.matMul(x, this.kernel.value), this.bias.value));
+  }
+}
+
+function bits(t: tf.Tensor): number[] {
+  return Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
+}
+
+describe('vmap', () => {
+  it('equals, bit for bit, stacking independent calls on each slice (tensors, nested prefixes)', () => {
+    const xs = tf.randomNormal([5, 3, 4], 0, 1, 'float32', 1);
+    const w = tf.randomNormal([4, 2], 0, 1, 'float32', 2);
+    const f = (p: { x: tf.Tensor; w: tf.Tensor }) => tf.sigmoid(tf.matMul(p.x, p.w));
+    const batched = vmap(f, { inAxes: [{ x: 0, w: null }] });
+    const ys = batched({ x: xs, w });
+    const expected = tf.stack(tf.unstack(xs).map((x) => f({ x, w })));
+    expect(ys.shape).toEqual([5, 3, 2]);
+    expect(bits(ys)).toEqual(bits(expected));
+    const onAxis1 = vmap((x: tf.Tensor) => tf.sum(x, 0), { inAxes: 1, outAxes: 1 })(xs);
+    expect(onAxis1.shape).toEqual([4, 3]);
+    expect(bits(onAxis1)).toEqual(bits(tf.stack(tf.unstack(xs, 1).map((x) => tf.sum(x, 0)), 1)));
+  });
+
+  it('runs an ensemble: mapped module state slices per replica and comes back stacked on its input axis', () => {
+    const kernels = tf.randomNormal([3, 4, 2], 0, 1, 'float32', 3);
+    const biases = tf.randomNormal([3, 2], 0, 1, 'float32', 4);
+    const x = tf.randomNormal([5, 4], 0, 1, 'float32', 5);
+    const ks = tf.unstack(kernels);
+    const bs = tf.unstack(biases);
+    const expected = tf.stack([0, 1, 2].map((i) => new Linear(ks[i]!, bs[i]!).call(x)));
+    const model = new Linear(kernels, biases);
+    model.count.value = tf.zeros([3]);
+    const kernelVar = model.kernel;
+    const ys = vmap((m: Linear, xb: tf.Tensor) => m.call(xb), { inAxes: [0, null] })(model, x);
+    expect(bits(ys)).toEqual(bits(expected));
+    expect(model.kernel).toBe(kernelVar);
+    expect(model.count.value.arraySync()).toEqual([1, 1, 1]);
+    expect(model.kernel.value.shape).toEqual([3, 4, 2]);
+  });
+
+  it('StateAxes: Params on axis 0, broadcast state written by replicas is a TransformError and the caller is unchanged', () => {
+    const model = new Linear(tf.ones([2, 3, 3]), tf.zeros([2, 3]));
+    const kernelBefore = model.kernel.value;
+    const countBefore = model.count.value;
+    const axes = new StateAxes([
+      [Param, 0],
+      ['...', null],
+    ]);
+    const f = vmap((m: Linear, x: tf.Tensor) => m.call(x), { inAxes: [axes, 0] });
+    expect(() => f(model, tf.ones([2, 1, 3]))).toThrow(TransformError);
+    expect(model.kernel.value).toBe(kernelBefore);
+    expect(model.count.value).toBe(countBefore);
+    expect(kernelBefore.isDisposed).toBe(false);
+    expect(countBefore.arraySync()).toBe(0);
+    const readOnly = vmap((m: Linear, x: tf.Tensor) => tf.matMul(x, m.kernel.value), { inAxes: [axes, 0] });
+    expect(readOnly(model, tf.ones([2, 1, 3])).shape).toEqual([2, 1, 3]);
+  });
+
+  it('StateAxes without a matching filter is a TransformError', () => {
+    const model = new Linear(tf.ones([2, 3, 3]), tf.zeros([2, 3]));
+    const f = vmap((m: Linear) => m.kernel.value, { inAxes: [new StateAxes([[Param, 0]])] });
+    expect(() => f(model)).toThrow(/no axis found/);
+  });
+
+  it('builds stacked modules: every Variable of a module created per replica gains the axis', () => {
+    const scales = tf.tensor1d([1, 2, 3, 4]);
+    const make = vmap((s: tf.Tensor) => new Linear(tf.mul(tf.ones([2, 2]), s), tf.zeros([2])));
+    const stacked = make(scales);
+    expect(stacked).toBeInstanceOf(Linear);
+    expect(stacked.kernel).toBeInstanceOf(Param);
+    expect(stacked.kernel.value.shape).toEqual([4, 2, 2]);
+    expect(stacked.count.value.shape).toEqual([4]);
+    expect((stacked.kernel.value.arraySync() as number[][][]).map((k) => k[0]![0])).toEqual([1, 2, 3, 4]);
+  });
+
+  it('uses axisSize when nothing is mapped and rejects inconsistent sizes naming the arguments', () => {
+    const ys = vmap(() => tf.scalar(7), { inAxes: [], axisSize: 3 })();
+    expect(ys.arraySync()).toEqual([7, 7, 7]);
+    expect(() => vmap(() => tf.scalar(7), { inAxes: [] })()).toThrow(/axisSize/);
+    const f = vmap((a: tf.Tensor, b: tf.Tensor) => tf.add(a, b));
+    expect(() => f(tf.ones([3, 2]), tf.ones([4, 2]))).toThrow(ShapeError);
+    expect(() => f(tf.ones([3, 2]), tf.ones([4, 2]))).toThrow(/\[0\].*3.*\[1\].*4/);
+  });
+
+  it('returns the identical object when an argument is returned, and frees intermediates', () => {
+    const model = new Linear(tf.ones([2, 3, 3]), tf.zeros([2, 3]));
+    model.count.value = tf.zeros([2]);
+    const f = vmap((m: Linear, x: tf.Tensor) => {
+      m.call(x);
+      return m;
+    });
+    const x = tf.ones([2, 1, 3]);
+    const before = tf.memory().numTensors;
+    expect(f(model, x)).toBe(model);
+    // Mapped state was restacked (old tensors freed); everything the replicas allocated is gone.
+    expect(tf.memory().numTensors).toBe(before);
+    expect(model.count.value.arraySync()).toEqual([1, 1]);
+  });
+
+  it('rejects async functions', () => {
+    expect(() => vmap(async (x: tf.Tensor) => x)).toThrow(TransformError);
+  });
+});
