@@ -108,7 +108,8 @@ function leavesOf(states: readonly unknown[]): unknown[] {
 
 /**
  * Rebuilds a graph from a GraphDef and one or more States (or pure dicts of arrays). Variables in the states are
- * reused: `merge(g, s).linear.kernel === s.linear.kernel`.
+ * reused: `merge(g, s).linear.kernel === s.linear.kernel`; a raw tensor from a pure dict is cloned into a new
+ * Variable (the caller keeps its own tensors).
  *
  * @example
  * ```ts
@@ -118,7 +119,7 @@ function leavesOf(states: readonly unknown[]): unknown[] {
  */
 export function merge<T = any>(graphdef: GraphDef, ...states: unknown[]): T {
   if (states.length === 0) throw new GraphError('merge needs at least one state');
-  return unflatten(graphdef, leavesOf(states)) as T;
+  return unflatten(graphdef, leavesOf(states), { cloneRawValues: true }) as T;
 }
 
 /**

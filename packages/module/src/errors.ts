@@ -1,3 +1,5 @@
+import { brand, brandedHasInstance } from './brand.js';
+
 /**
  * Base class of every error thrown by nnx-ts. Each subclass has a stable `name`.
  *
@@ -8,6 +10,10 @@
  */
 export class NnxError extends Error {
   override name = 'NnxError';
+  // Branded like the other shared types, so `instanceof` works for errors thrown by another installed copy.
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return brandedHasInstance(this, x);
+  }
 }
 
 /**
@@ -69,3 +75,10 @@ export class StateError extends NnxError {
 export class TransformError extends NnxError {
   override name = 'TransformError';
 }
+
+brand(NnxError, 'NnxError');
+brand(ShapeError, 'ShapeError');
+brand(FilterError, 'FilterError');
+brand(GraphError, 'GraphError');
+brand(StateError, 'StateError');
+brand(TransformError, 'TransformError');

@@ -6,7 +6,12 @@ import { isVariable } from './variable.js';
 import { iterGraph } from './api.js';
 
 function abstractOf(x: unknown): unknown {
-  if (x instanceof tf.Tensor || isHostArray(x) || isShapeDtype(x)) return new ShapeDtype([...x.shape], x.dtype);
+  if (x instanceof tf.Tensor) {
+    const abstract = new ShapeDtype([...x.shape], x.dtype);
+    if (!x.isDisposed) x.dispose();
+    return abstract;
+  }
+  if (isHostArray(x) || isShapeDtype(x)) return new ShapeDtype([...x.shape], x.dtype);
   return x;
 }
 

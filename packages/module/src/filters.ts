@@ -2,12 +2,27 @@ import { FilterError } from './errors.js';
 import type { Key, Path } from './paths.js';
 import { isVariable, VARIABLE_BRAND } from './variable.js';
 
-/** A filter predicate over `(path, value)`. */
+/**
+ * A filter predicate over `(path, value)`.
+ *
+ * @example
+ * ```ts
+ * const isKernel: Predicate = (path) => path.at(-1) === 'kernel';
+ * ```
+ */
 export type Predicate = (path: Path, value: unknown) => boolean;
 
 const FILTER_BRAND: unique symbol = Symbol.for('nnx-ts.Filter') as any;
 
-/** A filter object (`OfType`, `WithTag`, `All`, ...): a predicate with structural equality. */
+/**
+ * A filter object (`OfType`, `WithTag`, `All`, ...): a predicate with structural equality.
+ *
+ * @example
+ * ```ts
+ * const f: FilterObject = Not(Param);
+ * f.predicate(['w'], new Param(1)); // false
+ * ```
+ */
 export interface FilterObject {
   readonly [FILTER_BRAND]: true;
   /** Kind and operands, used for equality and display. */
@@ -21,6 +36,11 @@ export interface FilterObject {
  * Anything accepted where NNX accepts a filter: a class (`OfType`, e.g. `Param`), a string (`WithTag`), `true` or
  * `'...'` (everything; Python's `...`), `false`/`null` (nothing), an array (any of), a predicate function, or a filter
  * object.
+ *
+ * @example
+ * ```ts
+ * const filters: Filter[] = [Param, 'dropout', PathContains('head'), '...'];
+ * ```
  */
 export type Filter =
   | (abstract new (...args: any[]) => unknown)
@@ -35,7 +55,14 @@ function make(kind: string, args: readonly unknown[], predicate: Predicate, text
   return { [FILTER_BRAND]: true, kind, args, predicate, toString: () => text };
 }
 
-/** Whether `x` is a filter object. */
+/**
+ * Whether `x` is a filter object.
+ *
+ * @example
+ * ```ts
+ * isFilterObject(All(Param)); // true
+ * ```
+ */
 export function isFilterObject(x: unknown): x is FilterObject {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[FILTER_BRAND] === true;
 }
@@ -161,7 +188,14 @@ export function Nothing(): FilterObject {
   return NOTHING;
 }
 
-/** Whether `f` is an "everything" filter (`'...'`, `true`, `Everything()`). */
+/**
+ * Whether `f` is an "everything" filter (`'...'`, `true`, `Everything()`).
+ *
+ * @example
+ * ```ts
+ * isEverything('...'); // true
+ * ```
+ */
 export function isEverything(f: Filter): boolean {
   return f === '...' || f === true || f === EVERYTHING || (isFilterObject(f) && f.kind === 'Everything');
 }

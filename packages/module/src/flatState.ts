@@ -29,6 +29,11 @@ export class FlatState {
 /**
  * Visits the leaves of a nested mapping (State or plain objects) in sorted key order; anything that is not a
  * mapping (or JS array, read as a list) is a leaf. Empty mappings produce nothing.
+ *
+ * @example
+ * ```ts
+ * forEachLeaf(state(model), (path, v) => console.log(path, v));
+ * ```
  */
 export function forEachLeaf(mapping: object, fn: (path: Key[], leaf: unknown) => void): void {
   const path: Key[] = [];

@@ -1,24 +1,59 @@
 import { brand, brandedHasInstance } from './brand.js';
 import { GraphError } from './errors.js';
 import { isArrayLeaf } from './hostArray.js';
-import { compareKeys, pathToString, sortedKeysOf, type Key } from './paths.js';
+import { pathToString, sortedKeysOf, type Key } from './paths.js';
 import { isPytree, type Pytree } from './pytree.js';
 import { isShapeDtype } from './shapeDtype.js';
 import { isMapping, isState, State } from './state.js';
 import { staticKey, stringHash } from './staticKey.js';
-import { isVariable, shareValue, Variable, type VariableMetadata, type VariableType } from './variable.js';
+import { isVariable, own, shareValue, Variable, type VariableMetadata, type VariableType } from './variable.js';
 
-/** Attribute kinds in a GraphDef: a child node/Variable, a raw array leaf, or a static value. */
+/**
+ * Attribute kinds in a GraphDef: a child node/Variable, a raw array leaf, or a static value.
+ *
+ * @example
+ * ```ts
+ * graphdef(model).attributes.filter((a) => a.kind === NODE_ATTR);
+ * ```
+ */
 export const NODE_ATTR = 0;
-/** See {@link NODE_ATTR}. */
+/**
+ * See {@link NODE_ATTR}.
+ *
+ * @example
+ * ```ts
+ * graphdef(model).attributes.filter((a) => a.kind === ARRAY_ATTR);
+ * ```
+ */
 export const ARRAY_ATTR = 1;
-/** See {@link NODE_ATTR}. */
+/**
+ * See {@link NODE_ATTR}.
+ *
+ * @example
+ * ```ts
+ * graphdef(model).attributes.filter((a) => a.kind === STATIC_ATTR);
+ * ```
+ */
 export const STATIC_ATTR = 2;
 
-/** What a container node is: `'list'`, `'dict'` (plain object), `'state'`, or a Pytree class. */
+/**
+ * What a container node is: `'list'`, `'dict'` (plain object), `'state'`, or a Pytree class.
+ *
+ * @example
+ * ```ts
+ * const t: NodeType = 'list';
+ * ```
+ */
 export type NodeType = 'list' | 'dict' | 'state' | (abstract new (...args: any[]) => Pytree);
 
-/** A graph node (Pytree, index ≥ 0) or pytree container (list/dict/State, index -1) and its attribute count. */
+/**
+ * A graph node (Pytree, index ≥ 0) or pytree container (list/dict/State, index -1) and its attribute count.
+ *
+ * @example
+ * ```ts
+ * const roots = graphdef(model).nodes.filter((n): n is NodeDef => n.kind === 'node');
+ * ```
+ */
 export interface NodeDef {
   readonly kind: 'node';
   readonly type: NodeType;
@@ -26,7 +61,14 @@ export interface NodeDef {
   readonly numAttributes: number;
 }
 
-/** A Variable: its type, pre-order index and metadata. */
+/**
+ * A Variable: its type, pre-order index and metadata.
+ *
+ * @example
+ * ```ts
+ * const vars = graphdef(model).nodes.filter((n): n is VariableDef => n.kind === 'variable');
+ * ```
+ */
 export interface VariableDef {
   readonly kind: 'variable';
   readonly type: VariableType;
@@ -34,13 +76,27 @@ export interface VariableDef {
   readonly metadata: VariableMetadata;
 }
 
-/** A repeated occurrence of an already-visited graph node or Variable (shared reference or cycle). */
+/**
+ * A repeated occurrence of an already-visited graph node or Variable (shared reference or cycle).
+ *
+ * @example
+ * ```ts
+ * const shared = graphdef(model).nodes.filter((n): n is NodeRef => n.kind === 'ref').length;
+ * ```
+ */
 export interface NodeRef {
   readonly kind: 'ref';
   readonly index: number;
 }
 
-/** One attribute of a node, in sorted key order. */
+/**
+ * One attribute of a node, in sorted key order.
+ *
+ * @example
+ * ```ts
+ * const statics = graphdef(model).attributes.filter((a: Attribute) => a.kind === STATIC_ATTR);
+ * ```
+ */
 export interface Attribute {
   readonly key: Key;
   readonly kind: typeof NODE_ATTR | typeof ARRAY_ATTR | typeof STATIC_ATTR;
@@ -116,12 +172,26 @@ export class GraphDef {
 }
 brand(GraphDef, 'GraphDef');
 
-/** Whether `x` is a node the graph engine traverses: a Pytree, an array (list), a plain object or a State. */
+/**
+ * Whether `x` is a node the graph engine traverses: a Pytree, an array (list), a plain object or a State.
+ *
+ * @example
+ * ```ts
+ * isGraphOrPytreeNode([1, 2]); // true (a list)
+ * ```
+ */
 export function isGraphOrPytreeNode(x: unknown): x is object {
   return isPytree(x) || Array.isArray(x) || isMapping(x);
 }
 
-/** Result of {@link flatten}: the GraphDef, the leaves and (when requested) their paths. */
+/**
+ * Result of {@link flatten}: the GraphDef, the leaves and (when requested) their paths.
+ *
+ * @example
+ * ```ts
+ * const { graphdef, leaves, paths }: Flattened = flatten(model);
+ * ```
+ */
 export interface Flattened {
   graphdef: GraphDef;
   leaves: unknown[];
@@ -227,10 +297,19 @@ function snapshot(v: Variable): VariableMetadata {
   return EMPTY_METADATA;
 }
 
-/** Options of {@link unflatten}. */
+/**
+ * Options of {@link unflatten}.
+ *
+ * @example
+ * ```ts
+ * const copy = unflatten(g, leaves, { copyVariables: true });
+ * ```
+ */
 export interface UnflattenOptions {
   /** Copy Variable leaves (`Variable.copy()`) instead of reusing them. Default false. */
   copyVariables?: boolean;
+  /** A Variable built from a raw leaf gets a `tf.clone` of it (the caller keeps its tensor). Default false. */
+  cloneRawValues?: boolean;
 }
 
 /**
@@ -251,6 +330,7 @@ export function unflatten(graphdef: GraphDef, leaves: readonly unknown[], option
   const { nodes, attributes } = graphdef;
   if (nodes.length === 0) return leaves[0];
   const copy = options.copyVariables ?? false;
+  const cloneRaw = options.cloneRawValues ?? false;
   const indexRef: unknown[] = [];
   let ni = 0;
   let ai = 0;
@@ -263,7 +343,7 @@ export function unflatten(graphdef: GraphDef, leaves: readonly unknown[], option
       const leaf = leaves[li++];
       let v: unknown;
       if (isVariable(leaf)) v = copy ? leaf.copy() : leaf;
-      else v = Variable.fromMetadata.call(def.type, leaf, def.metadata);
+      else v = Variable.fromMetadata.call(def.type, cloneRaw ? own(shareValue(leaf)) : leaf, def.metadata);
       indexRef[def.index] = v;
       return v;
     }
@@ -283,19 +363,4 @@ export function unflatten(graphdef: GraphDef, leaves: readonly unknown[], option
     return obj;
   };
   return build();
-}
-
-/** Sorts `[path, leaf]` pairs by path (NNX order) and returns the leaves. */
-export function leavesInPathOrder(pairs: Array<[readonly Key[], unknown]>): unknown[] {
-  pairs.sort((a, b) => {
-    const x = a[0];
-    const y = b[0];
-    const n = Math.min(x.length, y.length);
-    for (let i = 0; i < n; i++) {
-      const c = compareKeys(x[i]!, y[i]!);
-      if (c !== 0) return c;
-    }
-    return x.length - y.length;
-  });
-  return pairs.map((p) => p[1]);
 }

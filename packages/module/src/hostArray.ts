@@ -42,7 +42,14 @@ export function isHostArray(x: unknown): x is HostArray {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[HOST_ARRAY] === true;
 }
 
-/** A tensor or a host array: the leaves of state. */
+/**
+ * A tensor or a host array: the leaves of state.
+ *
+ * @example
+ * ```ts
+ * const leaf: ArrayLeaf = tf.zeros([2]);
+ * ```
+ */
 export type ArrayLeaf = tf.Tensor | HostArray;
 
 /**

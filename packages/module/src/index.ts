@@ -1,3 +1,4 @@
+import './pytreeRegistration.js';
 export { NnxError, ShapeError, FilterError, GraphError, StateError, TransformError } from './errors.js';
 export { HOST_ARRAY, isHostArray, isArrayLeaf } from './hostArray.js';
 export type { HostArray, ArrayLeaf } from './hostArray.js';
@@ -90,3 +91,7 @@ export { Sequential } from './sequential.js';
 export type { SequentialLayer } from './sequential.js';
 export * as traversals from './traversals.js';
 export type { FlattenMappingOptions } from './traversals.js';
+export { call } from './call.js';
+export type { CallProxy, CallResult } from './call.js';
+export { MetadataValue, withMetadata, withPartitioning } from './withMetadata.js';
+export type { InitializerWithMetadata } from './withMetadata.js';

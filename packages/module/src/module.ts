@@ -9,15 +9,36 @@ import { Pytree } from './pytree.js';
 import { isVariable, Perturbation, type Variable, type VariableType } from './variable.js';
 import { variableTypeFromName } from './variableNames.js';
 
-/** Brand of every Module: `Symbol.for('nnx-ts.Module')`. */
+/**
+ * Brand of every Module: `Symbol.for('nnx-ts.Module')`.
+ *
+ * @example
+ * ```ts
+ * (model as any)[MODULE_BRAND]; // true
+ * ```
+ */
 export const MODULE_BRAND: unique symbol = Symbol.for('nnx-ts.Module') as any;
 
-/** Whether `x` is a Module (any installed copy). */
+/**
+ * Whether `x` is a Module (any installed copy).
+ *
+ * @example
+ * ```ts
+ * isModule(new Linear(2, 3, { rngs })); // true
+ * ```
+ */
 export function isModule(x: unknown): x is Module {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[MODULE_BRAND] === true;
 }
 
-/** Options of {@link Module.sow}. */
+/**
+ * Options of {@link Module.sow}.
+ *
+ * @example
+ * ```ts
+ * this.sow(Intermediate, 'sum', x, { reduce: (a, v) => a + v, init: () => 0 });
+ * ```
+ */
 export interface SowOptions<A> {
   /** Combines the stored value and the new one. Default: append to an array. */
   reduce?: (acc: A, value: any) => A;
@@ -61,10 +82,13 @@ export class Module extends Pytree {
     const self = this as unknown as Record<string, unknown>;
     const existing = self[name];
     if (existing !== undefined) {
-      if (!isVariable(existing) || existing.constructor !== type) {
-        throw new StateError(`Expected '${name}' to be a ${type.name}, got ${describe(existing)}`);
+      if (!isVariable(existing)) {
+        throw new StateError(`Expected '${name}' to be a Variable, got ${describe(existing)}`);
       }
-      existing.raw = reduce(existing.value as A, value);
+      if (existing.constructor !== type) {
+        throw new StateError(`Expected '${name}' to be of type ${type.name}, got ${describe(existing)}`);
+      }
+      existing.value = reduce(existing.value as A, value);
     } else {
       const init = options.init ?? (() => [] as A);
       self[name] = new (type as unknown as new (v: unknown) => Variable)(reduce(init(), value));

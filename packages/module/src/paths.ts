@@ -1,12 +1,34 @@
-/** One step of a state path: an attribute or dict key (string) or a list index (number). */
+/**
+ * One step of a state path: an attribute or dict key (string) or a list index (number).
+ *
+ * @example
+ * ```ts
+ * const k: Key = 0;
+ * ```
+ */
 export type Key = string | number;
 
-/** A state path, e.g. `['layers', 0, 'kernel']`. */
+/**
+ * A state path, e.g. `['layers', 0, 'kernel']`.
+ *
+ * @example
+ * ```ts
+ * const p: Path = ['layers', 0, 'kernel'];
+ * ```
+ */
 export type Path = readonly Key[];
 
 const CANONICAL_INDEX = /^(?:0|[1-9]\d{0,8})$/;
 
-/** A property name as a path key: canonical integer strings (`'0'`, `'12'`) become numbers. */
+/**
+ * A property name as a path key: canonical integer strings (`'0'`, `'12'`) become numbers.
+ *
+ * @example
+ * ```ts
+ * keyOf('3'); // 3
+ * keyOf('kernel'); // 'kernel'
+ * ```
+ */
 export function keyOf(name: string): Key {
   return CANONICAL_INDEX.test(name) ? Number(name) : name;
 }

@@ -3,13 +3,27 @@ import { isArrayLeaf } from './hostArray.js';
 import { isShapeDtype } from './shapeDtype.js';
 import { isVariable } from './variable.js';
 
-/** Brand of every Pytree (and Module): `Symbol.for('nnx-ts.Pytree')`. */
+/**
+ * Brand of every Pytree (and Module): `Symbol.for('nnx-ts.Pytree')`.
+ *
+ * @example
+ * ```ts
+ * (model as any)[PYTREE_BRAND]; // true
+ * ```
+ */
 export const PYTREE_BRAND: unique symbol = Symbol.for('nnx-ts.Pytree') as any;
 const DATA_NAMES = Symbol.for('nnx-ts.Pytree.dataNames');
 const STATIC_NAMES = Symbol.for('nnx-ts.Pytree.staticNames');
 const DATA_TYPES_KEY = Symbol.for('nnx-ts.dataTypes');
 
-/** Whether `x` is a Pytree/Module (any installed copy). Cheaper than `instanceof`. */
+/**
+ * Whether `x` is a Pytree/Module (any installed copy). Cheaper than `instanceof`.
+ *
+ * @example
+ * ```ts
+ * isPytree(model); // true
+ * ```
+ */
 export function isPytree(x: unknown): x is Pytree {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[PYTREE_BRAND] === true;
 }

@@ -1,6 +1,13 @@
 import { Module } from './module.js';
 
-/** A layer of a {@link Sequential}: a function or a module with a `call` method. */
+/**
+ * A layer of a {@link Sequential}: a function or a module with a `call` method.
+ *
+ * @example
+ * ```ts
+ * const layer: SequentialLayer = (x: tf.Tensor) => tf.relu(x);
+ * ```
+ */
 export type SequentialLayer = ((x: any, ...rest: any[]) => any) | { call(x: any, ...rest: any[]): any };
 
 /**

@@ -65,12 +65,26 @@ export function lazy<T = tf.Tensor>(shape: readonly number[], dtype: string, ini
   return new LazyValue(shape, dtype, init);
 }
 
-/** Whether `x` is a ShapeDtype (abstract or lazy). */
+/**
+ * Whether `x` is a ShapeDtype (abstract or lazy).
+ *
+ * @example
+ * ```ts
+ * isShapeDtype(new ShapeDtype([2], 'float32')); // true
+ * ```
+ */
 export function isShapeDtype(x: unknown): x is ShapeDtype {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[SHAPE_DTYPE] === true;
 }
 
-/** Whether `x` is a LazyValue. */
+/**
+ * Whether `x` is a LazyValue.
+ *
+ * @example
+ * ```ts
+ * isLazyValue(lazy([2], 'float32', () => tf.zeros([2]))); // true
+ * ```
+ */
 export function isLazyValue(x: unknown): x is LazyValue<unknown> {
   return isShapeDtype(x) && typeof (x as LazyValue<unknown>).init === 'function';
 }

@@ -38,8 +38,8 @@ function lookup(root: object, path: Path): { parent: Record<Key, unknown>; key: 
 }
 
 /**
- * Replaces, in place, each leaf of `state` named by a path of `pureDict` with `leaf.replace(value)` (a new
- * Variable of the same type owning `value`). String keys like `"0"` match list indices. Unknown paths raise
+ * Replaces, in place, each leaf of `state` named by a path of `pureDict` with `leaf.replace(value)`: a new
+ * Variable of the same type holding a `tf.clone` of `value` (the caller keeps, and disposes, its own tensors). String keys like `"0"` match list indices. Unknown paths raise
  * StateError before anything is replaced.
  *
  * @example
@@ -62,7 +62,7 @@ export function replaceByPureDict(
   for (const { parent, key, value } of targets) {
     const leaf = parent[key];
     if (replace !== undefined) parent[key] = replace(leaf, value);
-    else if (isVariable(leaf)) parent[key] = (leaf as Variable).replace(value);
+    else if (isVariable(leaf)) parent[key] = (leaf as Variable).replace(shareValue(value));
     else parent[key] = value;
   }
 }

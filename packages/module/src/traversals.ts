@@ -2,10 +2,24 @@ import { StateError } from './errors.js';
 import { keyOf, sortedKeysOf, type Key } from './paths.js';
 import { isMapping } from './state.js';
 
-/** Marks an empty mapping kept by `flattenMapping(xs, { keepEmptyNodes: true })`. */
+/**
+ * Marks an empty mapping kept by `flattenMapping(xs, { keepEmptyNodes: true })`.
+ *
+ * @example
+ * ```ts
+ * flattenMapping({ a: {} }, { keepEmptyNodes: true }); // [[['a'], emptyNode]]
+ * ```
+ */
 export const emptyNode: unique symbol = Symbol.for('nnx-ts.traversals.emptyNode') as any;
 
-/** Options of {@link flattenMapping}. */
+/**
+ * Options of {@link flattenMapping}.
+ *
+ * @example
+ * ```ts
+ * const opts: FlattenMappingOptions = { keepEmptyNodes: true };
+ * ```
+ */
 export interface FlattenMappingOptions {
   /** Keep empty mappings as {@link emptyNode} leaves. Default false. */
   keepEmptyNodes?: boolean;

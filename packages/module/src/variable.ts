@@ -2,29 +2,71 @@ import * as tf from '@tensorflow/tfjs-core';
 import { brand, brandedHasInstance } from './brand.js';
 import { StateError } from './errors.js';
 import { isHostArray } from './hostArray.js';
-import { isLazyValue, isShapeDtype } from './shapeDtype.js';
+import { isLazyValue, isShapeDtype, type LazyValue, type ShapeDtype } from './shapeDtype.js';
+import { MetadataValue, normalizeMetadata } from './withMetadata.js';
 
-/** Brand of every Variable: `Symbol.for('nnx-ts.Variable')`. */
+/**
+ * Brand of every Variable: `Symbol.for('nnx-ts.Variable')`.
+ *
+ * @example
+ * ```ts
+ * (new Param(1) as any)[VARIABLE_BRAND]; // true
+ * ```
+ */
 export const VARIABLE_BRAND: unique symbol = Symbol.for('nnx-ts.Variable') as any;
 
-/** Variable metadata: free-form entries (e.g. `sharding_names`, `tag`). */
+/**
+ * Variable metadata: free-form entries (e.g. `sharding_names`, `tag`).
+ *
+ * @example
+ * ```ts
+ * const p = new Param(tf.zeros([2]), { sharding_names: ['model'] } satisfies VariableMetadata);
+ * ```
+ */
 export type VariableMetadata = Record<string, unknown>;
 
-/** A Variable class, as accepted by filters and the name registry. */
+/**
+ * A Variable class, as accepted by filters and the name registry.
+ *
+ * @example
+ * ```ts
+ * const t: VariableType = BatchStat;
+ * ```
+ */
 export type VariableType<V extends Variable<any> = Variable<any>> = (abstract new (...args: any[]) => V) & {
   prototype: V;
 };
 
-/** Whether `x` is a Variable (any subclass, any installed copy). Cheaper than `instanceof`. */
+/**
+ * Whether `x` is a Variable (any subclass, any installed copy). Cheaper than `instanceof`.
+ *
+ * @example
+ * ```ts
+ * isVariable(new Param(1)); // true
+ * ```
+ */
 export function isVariable(x: unknown): x is Variable<any> {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[VARIABLE_BRAND] === true;
+}
+
+/** Marks `x` (if a tensor) as owned by a Variable: it must survive any enclosing tf.tidy. */
+export function own<T>(x: T): T {
+  if (x instanceof tf.Tensor) tf.keep(x);
+  return x;
 }
 
 function disposeIfTensor(x: unknown): void {
   if (x instanceof tf.Tensor && !x.isDisposed) x.dispose();
 }
 
-/** A second owner of `x`: tensors are cloned (shared storage, reference counted), everything else shared. */
+/**
+ * A second owner of `x`: tensors are cloned (shared storage, reference counted), everything else shared.
+ *
+ * @example
+ * ```ts
+ * const mine = shareValue(model.kernel.value); // a tf.clone: dispose it when done
+ * ```
+ */
 export function shareValue<T>(x: T): T {
   return (x instanceof tf.Tensor ? tf.clone(x) : x) as T;
 }
@@ -33,7 +75,8 @@ export function shareValue<T>(x: T): T {
  * A mutable box holding one value (usually a `tf.Tensor`) plus metadata. The subclass says what the value is
  * (`Param`, `BatchStat`, ...), which is what filters select on.
  *
- * A Variable owns its tensor: assigning `value` disposes the previous tensor unless it is the same one.
+ * A Variable owns its tensor: assigning `value` disposes the previous tensor unless it is the same one, and the
+ * tensor is `tf.keep`-ed so that an enclosing `tf.tidy` does not free it.
  *
  * @example
  * ```ts
@@ -44,17 +87,20 @@ export function shareValue<T>(x: T): T {
  */
 export class Variable<T = any> {
   declare readonly [VARIABLE_BRAND]: true;
-  /** The stored value (may be a {@link LazyValue} not yet computed). */
-  raw: T;
+  /** The stored value: a {@link LazyValue} not yet computed, or a {@link ShapeDtype} in an abstract model. */
+  raw: T | ShapeDtype;
   /** Free-form metadata; its entries are part of the GraphDef. */
   metadata: VariableMetadata;
 
-  constructor(value: T, metadata?: VariableMetadata) {
+  constructor(value: T | MetadataValue<T> | LazyValue<T | MetadataValue<T>> | ShapeDtype, metadata?: VariableMetadata) {
     if (isVariable(value)) {
       throw new StateError('Cannot assign a Variable as the value of a Variable; use updateFromState or copy');
     }
-    this.raw = value;
-    this.metadata = metadata === undefined ? {} : { ...metadata };
+    this.metadata = metadata === undefined ? {} : { ...normalizeMetadata(metadata) };
+    if (value instanceof MetadataValue) {
+      Object.assign(this.metadata, value.metadata);
+      this.raw = own(value.value);
+    } else this.raw = own(value as T | ShapeDtype);
   }
 
   /**
@@ -77,13 +123,17 @@ export class Variable<T = any> {
     const raw = this.raw;
     if (isShapeDtype(raw)) {
       if (isLazyValue(raw)) {
-        const computed = raw.init() as T;
-        this.raw = computed;
+        let computed = raw.init() as T;
+        if (computed instanceof MetadataValue) {
+          Object.assign(this.metadata, computed.metadata);
+          computed = computed.value as T;
+        }
+        this.raw = own(computed);
         return computed;
       }
       throw new StateError(`${this.constructor.name} is abstract (${String(raw)}); it has no value`);
     }
-    return raw;
+    return raw as T;
   }
 
   set value(next: T) {
@@ -91,7 +141,7 @@ export class Variable<T = any> {
       throw new StateError('Cannot assign a Variable as the value of a Variable; use updateFromState or copy');
     }
     const prev = this.raw;
-    this.raw = next;
+    this.raw = own(next);
     if (prev !== next) disposeIfTensor(prev);
   }
 
@@ -129,7 +179,7 @@ export class Variable<T = any> {
    */
   copy(): this {
     const ctor = this.constructor as VariableType<this> & typeof Variable;
-    return ctor.fromMetadata.call(ctor, shareValue(this.raw), this.metadata) as this;
+    return ctor.fromMetadata.call(ctor, own(shareValue(this.raw)), this.metadata) as this;
   }
 
   /**
@@ -142,7 +192,7 @@ export class Variable<T = any> {
    */
   replace(value: T, metadata?: VariableMetadata): this {
     const ctor = this.constructor as VariableType<this> & typeof Variable;
-    const v = ctor.fromMetadata.call(ctor, value, this.metadata) as this;
+    const v = ctor.fromMetadata.call(ctor, own(value), this.metadata) as this;
     if (metadata !== undefined) Object.assign(v.metadata, metadata);
     return v;
   }
@@ -157,7 +207,7 @@ export class Variable<T = any> {
    */
   updateFromState(other: Variable<T>): void {
     if (other === this) return;
-    this.value = shareValue(other.raw);
+    this.value = shareValue(other.raw) as T;
     if (!shallowEqual(this.metadata, other.metadata)) this.metadata = { ...other.metadata };
   }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
   BatchStat,
+  call,
   clone,
   findDuplicates,
   flatten,
@@ -341,5 +342,76 @@ describe('flatten / unflatten (graph_utils_test)', () => {
     const [p1, p2] = state(m, Param, BatchStat);
     expect(toFlatState(p1!).length).toBe(4);
     expect(toFlatState(p2!).length).toBe(2);
+  });
+});
+
+describe('call (graph_utils_test test_call_jit_update / test_stateful_linear / test_getitem)', () => {
+  class StatefulLinear extends Module {
+    w: Param<tf.Tensor>;
+    b: Param<tf.Tensor>;
+    count = new Variable(0);
+    constructor(din: number, dout: number) {
+      super();
+      this.w = new Param(tf.ones([din, dout]));
+      this.b = new Param(tf.zeros([dout]));
+    }
+    increment(): void {
+      this.count.value += 1;
+    }
+    call(x: tf.Tensor): tf.Tensor {
+      this.count.value += 1;
+      return tf.add(tf.matMul(x, this.w.value), this.b.value);
+    }
+  }
+
+  it('test_call_jit_update: method output and new state; counts accumulate', () => {
+    class Counter extends Module {
+      count = new Param(0);
+      inc(): number {
+        this.count.value += 1;
+        return 1;
+      }
+    }
+    let gs = split(new Counter()) as [ReturnType<typeof graphdef>, State];
+    for (let i = 0; i < 2; i++) {
+      const [out, next] = call(gs).inc();
+      expect(out).toBe(1);
+      gs = next;
+    }
+    expect(merge<Counter>(...gs).count.value).toBe(2);
+  });
+
+  it('test_stateful_linear: the original is untouched', () => {
+    const linear = new StatefulLinear(3, 2);
+    let gs = split(linear) as [ReturnType<typeof graphdef>, State];
+    let y: tf.Tensor | undefined;
+    for (let i = 0; i < 2; i++) [y, gs] = call(gs)(tf.ones([1, 3]));
+    expect(Array.from(y!.dataSync())).toEqual([3, 3]);
+    expect(linear.count.value).toBe(0);
+    expect(merge<StatefulLinear>(...gs).count.value).toBe(2);
+  });
+
+  it('test_getitem: reach a nested node by key', () => {
+    const nodes = { a: new StatefulLinear(3, 2), b: new StatefulLinear(2, 1) };
+    const [, next] = call(split(nodes) as [ReturnType<typeof graphdef>, State]).b.increment();
+    const merged = merge<typeof nodes>(...next);
+    expect(merged.a.count.value).toBe(0);
+    expect(merged.b.count.value).toBe(1);
+    expect(() => call(split(nodes) as [ReturnType<typeof graphdef>, State]).b.nope()).toThrow(/b\.nope is not a method/);
+  });
+});
+
+describe('host arrays written as object literals are leaves, not dicts', () => {
+  it('split, toPureDict and merge treat a literal host array as one leaf', async () => {
+    const { HOST_ARRAY, RngKey } = await import('../src/index.js');
+    const key = { [HOST_ARRAY]: true as const, shape: [], dtype: 'key<fry>', data: new Uint32Array([0, 42]), clone: () => key };
+    const m = { rng: new RngKey(key, { tag: 'default' }), raw: key };
+    const [g, s] = split(m);
+    expect(toFlatState(s).paths).toEqual([['raw'], ['rng']]);
+    const pure = toPureDict(s);
+    expect(pure.rng).toBe(key);
+    const m2 = merge<typeof m>(g, pure);
+    expect(m2.rng.value).toBe(key);
+    expect(m2.raw).toBe(key);
   });
 });

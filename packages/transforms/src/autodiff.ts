@@ -23,7 +23,14 @@ export class DiffState {
   ) {}
 }
 
-/** Options of {@link grad} and {@link valueAndGrad}. */
+/**
+ * Options of {@link grad} and {@link valueAndGrad}.
+ *
+ * @example
+ * ```ts
+ * const [[loss, logits], grads] = valueAndGrad(lossFn, { argnums: new DiffState(0, Param), hasAux: true })(model, x);
+ * ```
+ */
 export interface GradOptions {
   /** Differentiated argument(s): a position, a {@link DiffState}, or a list mixing both. Default 0. */
   readonly argnums?: number | DiffState | readonly (number | DiffState)[];
@@ -31,7 +38,15 @@ export interface GradOptions {
   readonly hasAux?: boolean;
 }
 
-/** Gradient of one differentiated argument: a State for graph nodes (Modules, Variables, containers), else a tensor. */
+/**
+ * Gradient of one differentiated argument: a State for graph nodes (Modules, containers), a Variable for a bare
+ * Variable, else a tensor.
+ *
+ * @example
+ * ```ts
+ * const g: ArgGrad = grad((x: tf.Tensor) => tf.sum(x))(tf.ones([2]));
+ * ```
+ */
 export type ArgGrad = State | Variable<tf.Tensor> | tf.Tensor;
 
 interface NormalizedArgnums {
@@ -145,7 +160,14 @@ function runDifferentiated(fn: AnyFunction, options: GradOptions, name: string, 
   };
 }
 
-/** The gradients part of a result: one {@link ArgGrad} for a single argnum, a tuple for a list. */
+/**
+ * The gradients part of a result: one {@link ArgGrad} for a single argnum, a tuple for a list.
+ *
+ * @example
+ * ```ts
+ * const [gModel, gx] = grad<typeof f, ArgGrad[]>(f, { argnums: [0, 1] })(model, x);
+ * ```
+ */
 export type Grads = ArgGrad | ArgGrad[];
 
 /**

@@ -1,24 +1,22 @@
 import { TransformError, isPytree, isVariable, type Key, type Path } from '@nnx-ts/module';
+import { Carry, type CarryMarker } from './carry.js';
 import { StateAxes, type Axis } from './stateAxes.js';
 
+export { Carry, type CarryMarker };
+
+
 /**
- * Marker for `scan`'s carry (NNX `nnx.Carry`): at most one, at the top level of `inAxes`/`outAxes`, or inside a
- * `StateAxes`.
+ * A JAX-style axis prefix: an axis for a whole subtree, `StateAxes` at a graph node, or a nested array/object.
  *
  * @example
  * ```ts
- * const forward = scan((layer: Block, x: tf.Tensor) => layer.call(x), { inAxes: [0, Carry], outAxes: Carry });
+ * const inAxes: AxisPrefix = [new StateAxes([[Param, 0], ['...', null]]), { x: 0, mask: null }];
  * ```
  */
-export const Carry: unique symbol = Symbol.for('nnx-ts.Carry') as any;
-/** Type of the {@link Carry} marker. */
-export type CarryMarker = typeof Carry;
-
-/** A JAX-style axis prefix: an axis for a whole subtree, `StateAxes` at a graph node, or a nested array/object. */
 export type AxisPrefix =
   | Axis
   | CarryMarker
-  | StateAxes<Axis | CarryMarker>
+  | StateAxes
   | readonly AxisPrefix[]
   | { readonly [key: string]: AxisPrefix };
 
@@ -58,4 +56,33 @@ export function resolveAxis(prefix: AxisPrefix, root: unknown, path: Path, leaf:
     throw new TransformError(`${where}: invalid axis ${String(current)}.`);
   }
   return current;
+}
+
+/**
+ * NNX `check_consistent_aliasing`: a Variable reachable through several argument paths must get the same axis from
+ * each of them ("Inconsistent aliasing detected"). Uniform prefixes (one axis for everything) cannot disagree.
+ */
+export function checkConsistentAliasing(prefix: AxisPrefix, args: readonly unknown[], where: string): void {
+  if (prefix === null || typeof prefix !== 'object') return;
+  const axisOf = new Map<object, { axis: Axis | CarryMarker; path: Key[] }>();
+  const onPath = new Set<object>();
+  const visit = (x: unknown, path: Key[]): void => {
+    if (x === null || typeof x !== 'object' || onPath.has(x)) return;
+    if (isVariable(x)) {
+      const axis = resolveAxis(prefix, args, path, x, where);
+      const seen = axisOf.get(x);
+      if (seen === undefined) axisOf.set(x, { axis, path });
+      else if (seen.axis !== axis) {
+        throw new TransformError(
+          `${where}: Inconsistent aliasing detected: the same Variable is reached at ${JSON.stringify(seen.path)} with axis ${String(seen.axis)} and at ${JSON.stringify(path)} with axis ${String(axis)}.`,
+        );
+      }
+      return;
+    }
+    if (!isPytree(x) && !Array.isArray(x) && Object.getPrototypeOf(x) !== Object.prototype) return;
+    onPath.add(x);
+    for (const key of Object.keys(x)) visit((x as Record<string, unknown>)[key], [...path, Array.isArray(x) ? Number(key) : key]);
+    onPath.delete(x);
+  };
+  visit(args, []);
 }

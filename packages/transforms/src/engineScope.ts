@@ -23,3 +23,20 @@ export function adoptKeptTensors(tensors: readonly tf.Tensor[]): void {
     engine.track(tensor);
   }
 }
+
+interface EngineWithTape {
+  state: { activeTape: unknown };
+}
+
+/**
+ * Differentiating inside a gradient function (remat, customVjp) clears the engine's active tape, which the
+ * outer backward pass still uses (environment.md). Save it before, restore it after (pinned by a test).
+ */
+export function saveActiveTape(): unknown {
+  return (tf.engine() as unknown as EngineWithTape).state.activeTape;
+}
+
+/** Puts back a tape saved by {@link saveActiveTape}. */
+export function restoreActiveTape(tape: unknown): void {
+  (tf.engine() as unknown as EngineWithTape).state.activeTape = tape;
+}

@@ -4,7 +4,14 @@ import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { collectTensors } from './tensorWalk.js';
 import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
 
-/** Options of {@link jit}. */
+/**
+ * Options of {@link jit}.
+ *
+ * @example
+ * ```ts
+ * const f = jit((x: tf.Tensor, act: string) => (act === 'relu' ? tf.relu(x) : x), { staticArgnums: [1] });
+ * ```
+ */
 export interface JitOptions {
   /**
    * Positions of arguments that are static (NNX `static_argnums`; with a decorated method, `this` is
@@ -14,7 +21,14 @@ export interface JitOptions {
   readonly staticArgnums?: number | readonly number[];
 }
 
-/** A TC39 method decorator (or function wrapper) produced by `jit(options)`. */
+/**
+ * A TC39 method decorator (or function wrapper) produced by `jit(options)`.
+ *
+ * @example
+ * ```ts
+ * class Model extends Module { @jit() step(x: tf.Tensor) { return this.call(x); } }
+ * ```
+ */
 export type JitDecorator = <F extends AnyFunction>(fn: F, context?: ClassMethodDecoratorContext) => F;
 
 function normalizeStatic(staticArgnums: JitOptions['staticArgnums']): readonly number[] {

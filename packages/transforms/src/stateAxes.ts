@@ -1,7 +1,25 @@
+import type { CarryMarker } from './carry.js';
 import { TransformError, filtersEqual, partitionPredicates, type Filter, type Path, type Predicate } from '@nnx-ts/module';
 
-/** An axis in `inAxes`/`outAxes`: a dimension index or `null` (not mapped / broadcast). */
+/**
+ * An axis in `inAxes`/`outAxes`: a dimension index or `null` (not mapped / broadcast).
+ *
+ * @example
+ * ```ts
+ * const axes: Axis[] = [0, null];
+ * ```
+ */
 export type Axis = number | null;
+
+/**
+ * What a `StateAxes` entry assigns: an axis, or (in `scan`) `Carry`.
+ *
+ * @example
+ * ```ts
+ * const a: StateAxis = Carry;
+ * ```
+ */
+export type StateAxis = Axis | CarryMarker;
 
 /**
  * Per-substate axes for one graph-node argument (NNX `StateAxes`): each Variable takes the axis of the first filter
@@ -13,17 +31,17 @@ export type Axis = number | null;
  * const forward = vmap((m: Model, x: tf.Tensor) => m.call(x), { inAxes: [axes, 0] });
  * ```
  */
-export class StateAxes<A = Axis> {
-  readonly entries: ReadonlyArray<readonly [Filter, A]>;
+export class StateAxes {
+  readonly entries: ReadonlyArray<readonly [Filter, StateAxis]>;
   private readonly predicates: Predicate[];
 
-  constructor(entries: Iterable<readonly [Filter, A]>) {
+  constructor(entries: Iterable<readonly [Filter, StateAxis]>) {
     this.entries = [...entries];
     this.predicates = partitionPredicates(this.entries.map(([f]) => f));
   }
 
   /** The axis of the Variable/array at `path` (relative to the node), or a TransformError if no filter matches. */
-  axisFor(path: Path, value: unknown, where: string): A {
+  axisFor(path: Path, value: unknown, where: string): StateAxis {
     for (let i = 0; i < this.predicates.length; i++) {
       if (this.predicates[i]!(path, value)) return this.entries[i]![1];
     }
@@ -31,7 +49,7 @@ export class StateAxes<A = Axis> {
   }
 
   /** Structural equality (same filters, same axes, same order). */
-  equals(other: StateAxes<A>): boolean {
+  equals(other: StateAxes): boolean {
     return (
       this.entries.length === other.entries.length &&
       this.entries.every(([f, a], i) => a === other.entries[i]![1] && filtersEqual(f, other.entries[i]![0]))

@@ -29,3 +29,14 @@ export function collectTensors(roots: readonly unknown[]): tf.Tensor[] {
   }
   return found;
 }
+
+/**
+ * Variables keep (`tf.keep`) the tensors they own, so `tf.tidy` never frees them. A transform that builds
+ * temporary objects (vmap replicas, scan's inner objects) therefore frees, explicitly, every kept tensor those
+ * objects ended up holding that the caller cannot reach (`survivors`).
+ */
+export function disposeKeptExcept(candidates: Iterable<unknown>, survivors: ReadonlySet<tf.Tensor>): void {
+  for (const t of candidates) {
+    if (t instanceof tf.Tensor && t.kept && !t.isDisposed && !survivors.has(t)) t.dispose();
+  }
+}

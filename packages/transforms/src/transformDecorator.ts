@@ -1,4 +1,11 @@
-/** Any function a transform can wrap. */
+/**
+ * Any function a transform can wrap.
+ *
+ * @example
+ * ```ts
+ * const f: AnyFunction = (x: tf.Tensor) => tf.relu(x);
+ * ```
+ */
 export type AnyFunction = (...args: any[]) => any;
 
 /** The context object TC39 decorators receive (the subset transforms read). */

@@ -12,11 +12,18 @@ import {
   type Variable,
 } from '@nnx-ts/module';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
-import { Carry, resolveAxis, type AxisPrefix } from './axisPrefix.js';
-import { collectTensors } from './tensorWalk.js';
+import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix } from './axisPrefix.js';
+import { collectTensors, disposeKeptExcept } from './tensorWalk.js';
 import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
 
-/** Options of {@link vmap}. */
+/**
+ * Options of {@link vmap}.
+ *
+ * @example
+ * ```ts
+ * const f = vmap((m: Linear, x: tf.Tensor) => m.call(x), { inAxes: [0, null], outAxes: 0 });
+ * ```
+ */
 export interface VmapOptions {
   /** Axis prefix over the argument list (default 0: every argument mapped on axis 0). */
   readonly inAxes?: AxisPrefix;
@@ -27,6 +34,11 @@ export interface VmapOptions {
 }
 
 type Value = tf.Tensor | HostArray | unknown;
+
+function keepTensor<T>(x: T): T {
+  if (x instanceof tf.Tensor) tf.keep(x);
+  return x;
+}
 
 function valueOf(leaf: unknown): Value {
   return isVariable(leaf) ? (leaf as Variable).raw : leaf;
@@ -91,6 +103,7 @@ function vmapFunction(fn: AnyFunction, options: VmapOptions): AnyFunction {
     if (Array.isArray(inAxes) && inAxes.length !== args.length) {
       throw new TransformError(`vmap: inAxes has ${inAxes.length} entries but the function got ${args.length} arguments.`);
     }
+    checkConsistentAliasing(inAxes, args, 'vmap inAxes');
     const flat = flatten(args);
     const inputs: InputLeaf[] = flat.leaves.map((leaf, k) => {
       const path = flat.paths[k]!;
@@ -150,7 +163,9 @@ function vmapFunction(fn: AnyFunction, options: VmapOptions): AnyFunction {
         replicas.push({ args: replicaArgs, out, initial });
       }
       result = mergeReplicas(args, flat.graphdef, inputs, replicas, outAxes);
-      return collectTensors([args, result]);
+      const survivors = collectTensors([args, result]);
+      disposeKeptExcept(collectTensors(replicas.map((r) => [r.args, r.out])), new Set(survivors));
+      return survivors;
     });
     return result;
   };
@@ -207,6 +222,11 @@ function mergeReplicas(
   // Outputs: identical objects for outputs that are arguments; new outputs restacked along outAxes.
   const inner = new Map<object, object>();
   replicas.forEach((r) => pairNodes(args, r.args, inner));
+  const out0 = replicas[0]!.out;
+  if (out0 !== null && typeof out0 === 'object' && inner.has(out0)) {
+    for (const apply of updates) apply();
+    return inner.get(out0);
+  }
   const outFlats = replicas.map((r) => flatten(r.out));
   for (const f of outFlats) {
     if (!f.graphdef.equals(outFlats[0]!.graphdef)) throw new TransformError('vmap: replicas returned outputs with different structures.');
@@ -228,15 +248,21 @@ function mergeReplicas(
     } else {
       throw new TransformError(`vmap: cannot stack a non-tensor output at ${JSON.stringify(path)}.`);
     }
-    return isVariable(leaf0) ? (leaf0.constructor as any).fromMetadata.call(leaf0.constructor, stacked, leaf0.metadata) : stacked;
+    // A Variable owns (keeps) its tensor, as module's Variables do.
+    return isVariable(leaf0) ? (leaf0.constructor as any).fromMetadata.call(leaf0.constructor, keepTensor(stacked), leaf0.metadata) : stacked;
   });
   for (const apply of updates) apply();
-  const out0 = replicas[0]!.out;
-  if (out0 !== null && typeof out0 === 'object' && inner.has(out0)) return inner.get(out0);
   return unflatten(first.graphdef, outLeaves);
 }
 
-/** A TC39 method decorator (or function wrapper) produced by `vmap(options)`. */
+/**
+ * A TC39 method decorator (or function wrapper) produced by `vmap(options)`.
+ *
+ * @example
+ * ```ts
+ * class Ensemble extends Module { @vmap({ inAxes: [0, null] }) call(x: tf.Tensor) { return this.linear.call(x); } }
+ * ```
+ */
 export type VmapDecorator = <F extends AnyFunction>(fn: F, context?: ClassMethodDecoratorContext) => F;
 
 /**

@@ -124,6 +124,16 @@ describe('grad with shared Variables and DiffState (Flax test_grad)', () => {
     expect((flat.b!.value as tf.Tensor).arraySync()).toBe(fixture.tied.batchStatGrads.b);
   });
 
+  it('differentiates graph nodes inside a pytree argument (paths keep list indices)', () => {
+    const pair = [new Tied(), new Tied()];
+    const g = grad((ms: Tied[]) => tf.add(tf.mul(ms[0]!.a[2]!.value, 3), tf.mul(ms[1]!.a[0]!.value, 5)))(pair) as State;
+    const flat = flatState(g);
+    expect(Object.keys(flat).sort()).toEqual(['0/a/0', '0/a/2', '1/a/0', '1/a/2']);
+    expect((flat['0/a/2']!.value as tf.Tensor).arraySync()).toBe(3);
+    expect((flat['1/a/0']!.value as tf.Tensor).arraySync()).toBe(5);
+    expect((flat['0/a/0']!.value as tf.Tensor).arraySync()).toBe(0);
+  });
+
   it('rejects bad argnums, non-scalar losses and async functions with TransformError', () => {
     const m = new Tied();
     expect(() => grad((t: Tied) => t.b.value, { argnums: [0, 0] })).toThrow(TransformError);

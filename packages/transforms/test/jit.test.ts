@@ -46,6 +46,17 @@ describe('jit', () => {
     expect(await m.extra!.value.data()).toEqual(Float32Array.from([5]));
   });
 
+  it('replacing a Param attribute with a number inside jit is reflected outside (Flax test_jit)', () => {
+    class Holder extends Module {
+      a: Param | number = new Param(tf.scalar(1));
+    }
+    const m = new Holder();
+    jit((h: Holder) => {
+      h.a = 2;
+    })(m);
+    expect(m.a).toBe(2);
+  });
+
   it('frees every intermediate and keeps outputs and state owned by the caller', () => {
     const m = new Linear(4, 3, 1);
     const x = tf.ones([2, 4]);
@@ -90,6 +101,20 @@ describe('jit', () => {
     expect(tf.memory().numTensors).toBe(warm.numTensors);
     expect(tf.memory().numBytes).toBe(warm.numBytes);
     expect(losses[199]!).toBeLessThan(losses[0]! * 0.8);
+  });
+
+  it('when the function throws, Variables it assigned keep valid new values and temporaries are freed', () => {
+    const m = new Counter();
+    const before = tf.memory().numTensors;
+    const f = jit((c: Counter) => {
+      c.w.value = tf.add(c.w.value, tf.ones([3]));
+      tf.square(c.w.value);
+      throw new Error('boom');
+    });
+    expect(() => f(m)).toThrow('boom');
+    expect(m.w.value.isDisposed).toBe(false);
+    expect(Array.from(m.w.value.dataSync())).toEqual([2, 3, 4]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('rejects async functions and promise-returning functions with TransformError', () => {

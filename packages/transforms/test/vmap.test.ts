@@ -114,6 +114,30 @@ describe('vmap', () => {
     expect(model.count.value.arraySync()).toEqual([1, 1]);
   });
 
+  it('keeps memory flat over repeated ensemble calls that update per-replica state', () => {
+    const model = new Linear(tf.randomNormal([3, 4, 2], 0, 1, 'float32', 11), tf.zeros([3, 2]));
+    model.count.value = tf.zeros([3]);
+    const f = vmap((m: Linear, x: tf.Tensor) => m.call(x), { inAxes: [0, null] });
+    const x = tf.ones([5, 4]);
+    let warm = { numTensors: 0, numBytes: 0 };
+    for (let i = 0; i < 30; i++) {
+      f(model, x).dispose();
+      if (i === 4) warm = { numTensors: tf.memory().numTensors, numBytes: tf.memory().numBytes };
+    }
+    expect(tf.memory().numTensors).toBe(warm.numTensors);
+    expect(tf.memory().numBytes).toBe(warm.numBytes);
+    expect(model.count.value.arraySync()).toEqual([30, 30, 30]);
+  });
+
+  it('rejects inconsistent aliasing: one module passed with two different axes', () => {
+    const model = new Linear(tf.ones([2, 3, 3]), tf.zeros([2, 3]));
+    model.count.value = tf.zeros([2]);
+    const f = vmap((a: Linear, b: Linear) => tf.add(a.bias.value, b.bias.value), { inAxes: [0, null] });
+    expect(() => f(model, model)).toThrow(/Inconsistent aliasing/);
+    const same = vmap((a: Linear, b: Linear) => tf.add(a.bias.value, b.bias.value), { inAxes: [0, 0] });
+    expect(same(model, model).shape).toEqual([2, 3]);
+  });
+
   it('rejects async functions', () => {
     expect(() => vmap(async (x: tf.Tensor) => x)).toThrow(TransformError);
   });

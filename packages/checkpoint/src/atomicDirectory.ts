@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Name of the marker written last inside a committed checkpoint (as Orbax does). */
+export const COMMIT_MARKER = 'commit_success.txt';
+
+/** Writes `bytes` to `path` and fsyncs the file before closing it. */
+export async function writeFileSynced(path: string, bytes: Uint8Array | string): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsyncs a directory so renames and new entries in it are durable; Windows cannot open directories, so skip there. */
+export async function syncDirectory(path: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** True when `path` exists (any kind of entry). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+/**
+ * Writes a directory atomically: `write` fills a temporary sibling `<final>.nnx-ts-tmp-<random>`, every file is
+ * fsynced, the commit marker is written last, then the temporary directory is renamed to `final`. An existing
+ * `final` (overwrite) is first renamed aside to `<final>.nnx-ts-to-delete-<random>` and removed only after the new
+ * directory is in place, so at no moment does `final` hold a partial checkpoint. On failure the temporary directory
+ * is removed and the error rethrown.
+ */
+export async function writeDirectoryAtomically(
+  final: string,
+  write: (writeFile: (name: string, bytes: Uint8Array | string) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  const parent = dirname(final);
+  await mkdir(parent, { recursive: true });
+  const suffix = randomBytes(6).toString('hex');
+  const tmp = join(parent, `${basename(final)}.nnx-ts-tmp-${suffix}`);
+  await mkdir(tmp);
+  try {
+    await write((name, bytes) => writeFileSynced(join(tmp, name), bytes));
+    await writeFileSynced(join(tmp, COMMIT_MARKER), `committed ${new Date().toISOString()}\n`);
+    await syncDirectory(tmp);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  let aside: string | undefined;
+  if (await exists(final)) {
+    aside = join(parent, `${basename(final)}.nnx-ts-to-delete-${suffix}`);
+    await rename(final, aside);
+  }
+  await rename(tmp, final);
+  await syncDirectory(parent);
+  if (aside !== undefined) await rm(aside, { recursive: true, force: true });
+}
