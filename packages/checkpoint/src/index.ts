@@ -7,6 +7,7 @@ export {
   type SafetensorsEntry,
   type SafetensorsFile,
 } from './safetensors.js';
+export { decodeSafetensorsTree, encodeSafetensorsTree } from './safetensorsTree.js';
 export { entryToValues, hostArrayToEntry, StoredHostArray, tensorToEntry } from './arrays.js';
 export type { ContainerRecord, LeafRecord } from './treeRecord.js';
 export {

@@ -152,12 +152,12 @@ export class GraphDef {
     const parts: string[] = [];
     for (const n of this.nodes) {
       if (n.kind === 'ref') parts.push(`R${n.index}`);
-      else if (n.kind === 'variable') parts.push(`V${staticKey(n.type)}${n.index}${staticKey(n.metadata)}`);
-      else parts.push(`N${typeof n.type === 'string' ? n.type : staticKey(n.type)}${n.index}:${n.numAttributes}`);
+      else if (n.kind === 'variable') parts.push(`V${staticKey(n.type)}:${n.index}:${staticKey(n.metadata)}`);
+      else parts.push(`N${typeof n.type === 'string' ? n.type : staticKey(n.type)}:${n.index}:${n.numAttributes}`);
     }
     parts.push('|');
     for (const a of this.attributes) {
-      parts.push(a.kind === STATIC_ATTR ? `${staticKey(a.key)}=${staticKey(a.value)}` : `${staticKey(a.key)}${a.kind}`);
+      parts.push(a.kind === STATIC_ATTR ? `${staticKey(a.key)}=${staticKey(a.value)}` : `${staticKey(a.key)}:${a.kind}`);
     }
     return parts.join(';');
   }

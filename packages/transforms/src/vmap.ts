@@ -13,6 +13,7 @@ import {
 } from '@nnx-ts/module';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix } from './axisPrefix.js';
+import { hostEqual, sliceHost, stackHost } from './hostArrays.js';
 import { collectTensors, disposeKeptExcept } from './tensorWalk.js';
 import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
 
@@ -50,13 +51,6 @@ function shapeOf(x: Value): readonly number[] | undefined {
   return undefined;
 }
 
-function hostEqual(a: HostArray, b: HostArray): boolean {
-  if (a === b) return true;
-  if (a.dtype !== b.dtype || a.shape.length !== b.shape.length || a.data.length !== b.data.length) return false;
-  if (!a.shape.every((d, i) => d === b.shape[i])) return false;
-  for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) return false;
-  return true;
-}
 
 function normalizeAxis(axis: number, rank: number, where: string): number {
   const a = axis < 0 ? axis + rank : axis;
@@ -69,7 +63,7 @@ interface InputLeaf {
   readonly path: Path;
   readonly axis: number | null;
   /** Per-replica values for a mapped leaf. */
-  slices?: tf.Tensor[];
+  slices?: Array<tf.Tensor | HostArray>;
 }
 
 interface Replica {
@@ -119,9 +113,6 @@ function vmapFunction(fn: AnyFunction, options: VmapOptions): AnyFunction {
       const value = valueOf(input.leaf);
       const shape = shapeOf(value);
       if (shape === undefined) throw new TransformError(`vmap: cannot map a non-array value at argument path ${JSON.stringify(input.path)}.`);
-      if (isHostArray(value)) {
-        throw new TransformError(`vmap: mapping host arrays (RNG keys/counts) is not supported yet (at ${JSON.stringify(input.path)}).`);
-      }
       const axis = normalizeAxis(input.axis, shape.length, `vmap argument ${JSON.stringify(input.path)}`);
       const n = shape[axis]!;
       if (size === undefined) {
@@ -137,10 +128,14 @@ function vmapFunction(fn: AnyFunction, options: VmapOptions): AnyFunction {
     let result: unknown;
     tf.tidy(() => {
       for (const input of inputs) {
-        if (input.axis !== null) {
-          const value = valueOf(input.leaf) as tf.Tensor;
-          input.slices = tf.unstack(value, normalizeAxis(input.axis, value.rank, 'vmap'));
-        }
+        if (input.axis === null) continue;
+        const value = valueOf(input.leaf) as tf.Tensor | HostArray;
+        const where = `vmap argument ${JSON.stringify(input.path)}`;
+        const axis = normalizeAxis(input.axis, value.shape.length, where);
+        // RNG keys/counts live on the host: sliced there, one fresh host array per replica.
+        input.slices = isHostArray(value)
+          ? Array.from({ length: n }, (_, i) => sliceHost(value, axis, i, where))
+          : tf.unstack(value, axis);
       }
       // Run every replica on fresh objects built from the pre-call state.
       const replicas: Replica[] = [];
@@ -193,7 +188,12 @@ function mergeReplicas(
     const untouched = values.every((v, i) => v === replicas[i]!.initial[k]);
     const before = valueOf(input.leaf);
     let next: unknown;
-    if (input.axis !== null) {
+    if (input.axis !== null && isHostArray(before)) {
+      // Host arrays may be updated in place, so identity says nothing: restack and compare words.
+      const stacked = stackHost(values as HostArray[], normalizeAxis(input.axis, before.shape.length, 'vmap'), 'vmap');
+      if (hostEqual(stacked, before)) return;
+      next = stacked;
+    } else if (input.axis !== null) {
       if (untouched) return;
       const rank = (values[0] as tf.Tensor).rank + 1;
       next = tf.stack(values as tf.Tensor[], normalizeAxis(input.axis, rank, 'vmap'));
@@ -245,6 +245,9 @@ function mergeReplicas(
       stacked = values[0];
     } else if (values[0] instanceof tf.Tensor) {
       stacked = tf.stack(values as tf.Tensor[], normalizeAxis(axis, (values[0] as tf.Tensor).rank + 1, 'vmap outAxes'));
+    } else if (isHostArray(values[0])) {
+      const h = values[0];
+      stacked = stackHost(values as HostArray[], normalizeAxis(axis, h.shape.length + 1, 'vmap outAxes'), `vmap output ${JSON.stringify(path)}`);
     } else {
       throw new TransformError(`vmap: cannot stack a non-tensor output at ${JSON.stringify(path)}.`);
     }

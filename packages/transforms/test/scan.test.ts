@@ -141,6 +141,9 @@ describe('scan (Flax transforms_test facts)', () => {
     expect(() => scan((c: tf.Tensor) => c, { inAxes: [[Carry]], outAxes: Carry })).toThrow(/top level/);
     expect(() => scan((c: tf.Tensor) => c, { inAxes: [Carry, 0], outAxes: 0 })).toThrow(/other must too/);
     expect(() => scan((c: tf.Tensor) => c, { inAxes: [Carry, 0], outAxes: [Carry, null] })).toThrow(/broadcast output/);
+    const oneArg = scan((a: tf.Tensor) => a, { inAxes: Carry, outAxes: Carry, length: 2 }) as (...a: tf.Tensor[]) => tf.Tensor;
+    expect(() => oneArg(tf.scalar(1), tf.scalar(2))).toThrow(/exactly one argument/);
+    expect(() => scan((c: tf.Tensor) => c, { inAxes: [Carry], outAxes: [Carry] })(tf.scalar(1))).toThrow(/pass length/);
     const foo = new Foo(tf.scalar(0));
     const swap = scan((f: Foo) => new Foo(tf.add(f.n.value, 1)), { inAxes: Carry, outAxes: Carry, length: 2 });
     expect(() => swap(foo)).toThrow(TransformError);
