@@ -40,34 +40,43 @@ export async function exists(path: string): Promise<boolean> {
 
 /**
  * Writes a directory atomically: `write` fills a temporary sibling `<final>.nnx-ts-tmp-<random>`, every file is
- * fsynced, the commit marker is written last, then the temporary directory is renamed to `final`. An existing
- * `final` (overwrite) is first renamed aside to `<final>.nnx-ts-to-delete-<random>` and removed only after the new
- * directory is in place, so at no moment does `final` hold a partial checkpoint. On failure the temporary directory
- * is removed and the error rethrown.
+ * fsynced, the commit marker is written last, then the temporary directory is renamed to `final`. With `overwrite`,
+ * an existing `final` is first renamed aside to `<final>.nnx-ts-to-delete-<random>` and removed only after the new
+ * directory is in place, so at no moment does `final` hold a partial checkpoint; without it, a `final` that exists
+ * at commit time makes the call throw the error `onExists` builds. On any failure the temporary
+ * directory is removed (and a directory moved aside is put back) before the error is rethrown.
  */
 export async function writeDirectoryAtomically(
   final: string,
   write: (writeFile: (name: string, bytes: Uint8Array | string) => Promise<void>) => Promise<void>,
+  options: { overwrite: boolean; onExists: () => Error },
 ): Promise<void> {
   const parent = dirname(final);
   await mkdir(parent, { recursive: true });
   const suffix = randomBytes(6).toString('hex');
   const tmp = join(parent, `${basename(final)}.nnx-ts-tmp-${suffix}`);
   await mkdir(tmp);
+  let aside: string | undefined;
   try {
     await write((name, bytes) => writeFileSynced(join(tmp, name), bytes));
     await writeFileSynced(join(tmp, COMMIT_MARKER), `committed ${new Date().toISOString()}\n`);
     await syncDirectory(tmp);
+    if (await exists(final)) {
+      if (!options.overwrite) throw options.onExists();
+      aside = join(parent, `${basename(final)}.nnx-ts-to-delete-${suffix}`);
+      await rename(final, aside);
+    }
+    await rename(tmp, final);
   } catch (e) {
+    // A checkpoint moved aside goes back if nothing took its place; if a concurrent writer's complete directory
+    // did, the one moved aside is superseded.
+    if (aside !== undefined) {
+      if (await exists(final)) await rm(aside, { recursive: true, force: true });
+      else await rename(aside, final);
+    }
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
-  let aside: string | undefined;
-  if (await exists(final)) {
-    aside = join(parent, `${basename(final)}.nnx-ts-to-delete-${suffix}`);
-    await rename(final, aside);
-  }
-  await rename(tmp, final);
   await syncDirectory(parent);
   if (aside !== undefined) await rm(aside, { recursive: true, force: true });
 }

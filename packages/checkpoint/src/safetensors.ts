@@ -3,10 +3,22 @@ import { CheckpointFormatError } from './errors.js';
 /**
  * safetensors dtype names this package reads and writes (see the safetensors spec). Others are rejected on read
  * with a {@link CheckpointFormatError}.
+ *
+ * @example
+ * ```ts
+ * const dtype: SafetensorsDtype = 'F32';
+ * ```
  */
 export type SafetensorsDtype = 'BOOL' | 'U8' | 'I8' | 'U16' | 'I16' | 'F16' | 'BF16' | 'U32' | 'I32' | 'F32' | 'F64' | 'I64' | 'U64';
 
-/** Bytes per element of each supported dtype. */
+/**
+ * Bytes per element of each supported dtype.
+ *
+ * @example
+ * ```ts
+ * DTYPE_BYTES.BF16; // 2
+ * ```
+ */
 export const DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>> = {
   BOOL: 1, U8: 1, I8: 1, U16: 2, I16: 2, F16: 2, BF16: 2, U32: 4, I32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
 };

@@ -8,10 +8,24 @@ import { CheckpointExistsError, CheckpointFormatError, CheckpointMismatchError, 
 import { decodeSafetensors, encodeSafetensors, type SafetensorsEntry, type SafetensorsFile } from './safetensors.js';
 import { pathKey, shapeDtypeOf, walkTree, type ContainerRecord, type LeafRecord } from './treeRecord.js';
 
-/** File names inside a checkpoint directory. */
+/**
+ * File names inside a checkpoint directory.
+ *
+ * @example
+ * ```ts
+ * await readFile(join(dir, CHECKPOINT_FILES.metadata), 'utf8');
+ * ```
+ */
 export const CHECKPOINT_FILES = { data: 'model.safetensors', metadata: 'checkpoint_metadata.json', commit: COMMIT_MARKER } as const;
 
-/** Format tag written to the metadata file and the safetensors `__metadata__`. */
+/**
+ * Format tag written to the metadata file and the safetensors `__metadata__`.
+ *
+ * @example
+ * ```ts
+ * (await ckpt.metadata(dir)).format === CHECKPOINT_FORMAT; // true
+ * ```
+ */
 export const CHECKPOINT_FORMAT = 'nnx-ts-checkpoint/1';
 
 /**
@@ -80,12 +94,17 @@ export class StandardCheckpointer {
   /**
    * Writes `state` to `directory`. The directory appears only once complete; with `force`, an existing checkpoint
    * is replaced, otherwise {@link CheckpointExistsError} is thrown.
+   *
+   * @example
+   * ```ts
+   * await ckpt.save('/tmp/ckpt/step_2', state(model), { force: true });
+   * ```
    */
   async save(directory: string, state: unknown, options: SaveOptions = {}): Promise<void> {
     const final = resolve(directory);
-    if (!options.force && (await exists(final))) {
-      throw new CheckpointExistsError(`${final} already exists; pass { force: true } to overwrite it.`);
-    }
+    const existsError = (): Error => new CheckpointExistsError(`${final} already exists; pass { force: true } to overwrite it.`);
+    // Checked early to fail before reading any tensor; checked again at commit time against concurrent writers.
+    if (!options.force && (await exists(final))) throw existsError();
     const { containers, leaves } = walkTree(state, true);
     const taken = new Set<string>();
     const entries = new Map<string, SafetensorsEntry>();
@@ -106,13 +125,24 @@ export class StandardCheckpointer {
     }
     const metadata: CheckpointMetadata = { format: CHECKPOINT_FORMAT, savedAt: new Date().toISOString(), containers, leaves: records };
     const bytes = encodeSafetensors(entries, { format: CHECKPOINT_FORMAT });
-    await writeDirectoryAtomically(final, async (writeFile) => {
-      await writeFile(CHECKPOINT_FILES.data, bytes);
-      await writeFile(CHECKPOINT_FILES.metadata, JSON.stringify(metadata, null, 1));
-    });
+    await writeDirectoryAtomically(
+      final,
+      async (writeFile) => {
+        await writeFile(CHECKPOINT_FILES.data, bytes);
+        await writeFile(CHECKPOINT_FILES.metadata, JSON.stringify(metadata, null, 1));
+      },
+      { overwrite: options.force === true, onExists: existsError },
+    );
   }
 
-  /** Reads and validates the metadata file of a committed checkpoint. */
+  /**
+   * Reads and validates the metadata file of a committed checkpoint.
+   *
+   * @example
+   * ```ts
+   * (await ckpt.metadata(dir)).leaves.map((l) => l.variable?.type); // ['Param', 'BatchStat', ...]
+   * ```
+   */
   async metadata(directory: string): Promise<CheckpointMetadata> {
     const dir = await committedDirectory(directory);
     return readMetadata(join(dir, CHECKPOINT_FILES.metadata));
@@ -125,6 +155,10 @@ export class StandardCheckpointer {
    * shape and dtype. The caller owns the returned tensors.
    *
    * @throws {@link CheckpointNotFoundError}, {@link CheckpointFormatError}, {@link CheckpointMismatchError}.
+   * @example
+   * ```ts
+   * const restored = await ckpt.restore(dir, state(evalShape(() => new Model())));
+   * ```
    */
   async restore<T = Record<string, any>>(directory: string, target?: T): Promise<T> {
     const dir = await committedDirectory(directory);

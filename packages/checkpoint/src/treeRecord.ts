@@ -12,7 +12,14 @@ import {
 } from '@nnx-ts/module';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** A container of the saved tree: a JS array (`list`) or a State / plain object (`dict`). */
+/**
+ * A container of the saved tree: a JS array (`list`) or a State / plain object (`dict`).
+ *
+ * @example
+ * ```ts
+ * const c: ContainerRecord = { path: ['layers'], kind: 'list' };
+ * ```
+ */
 export interface ContainerRecord {
   readonly path: Key[];
   readonly kind: 'list' | 'dict';
@@ -22,6 +29,11 @@ export interface ContainerRecord {
  * What the metadata file records about one leaf: its exact path (list indices and integer keys as numbers), the
  * tensor name in the safetensors file, dtype and logical shape, whether it is a host array, and its Variable type
  * name and metadata when the leaf was a Variable.
+ *
+ * @example
+ * ```ts
+ * const l: LeafRecord = { path: ['layers', 0, 'kernel'], tensor: 'layers.0.kernel', dtype: 'float32', shape: [4, 2], host: false };
+ * ```
  */
 export interface LeafRecord {
   readonly path: Key[];

@@ -24,7 +24,14 @@ export interface NodeType<T = any, Aux = unknown> {
   auxKey?(aux: Aux): string;
 }
 
-/** A registered node type. */
+/**
+ * A registered node type, as kept in the registry.
+ *
+ * @example
+ * ```ts
+ * structure(new Point(1, 2)).node.registered?.name; // 'example.Point'
+ * ```
+ */
 export interface RegisteredNode {
   readonly name: string;
   readonly match: (x: unknown) => boolean;
@@ -91,7 +98,15 @@ export function registeredNodeNames(): string[] {
   return registry().entries.map((e) => e.name);
 }
 
-/** True for objects whose prototype is `Object.prototype` or `null` (dict-like pytree nodes). */
+/**
+ * True for objects whose prototype is `Object.prototype` or `null` (dict-like pytree nodes).
+ *
+ * @example
+ * ```ts
+ * isPlainObject({}); // true
+ * isPlainObject(new Map()); // false
+ * ```
+ */
 export function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (typeof x !== 'object' || x === null) return false;
   const proto: unknown = Object.getPrototypeOf(x);

@@ -1,10 +1,24 @@
 import type { RegisteredNode } from './registry.js';
 import { isPlainObject } from './registry.js';
 
-/** The kind of one node of a {@link TreeDef}. */
+/**
+ * The kind of one node of a {@link TreeDef}.
+ *
+ * @example
+ * ```ts
+ * structure([1]).kind; // 'array'
+ * ```
+ */
 export type TreeDefKind = 'leaf' | 'null' | 'undefined' | 'array' | 'object' | 'custom';
 
-/** What a {@link TreeDef} node records; built only by this package's traversals. */
+/**
+ * What a {@link TreeDef} node records; built only by this package's traversals.
+ *
+ * @example
+ * ```ts
+ * structure({ a: 1 }).node.keys; // ['a']
+ * ```
+ */
 export interface TreeDefNode {
   readonly kind: TreeDefKind;
   readonly children: readonly TreeDef[];

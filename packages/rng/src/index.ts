@@ -1,1 +1,19 @@
-export {};
+export { KeyError, RngStreamError } from './errors.js';
+export { KeyArray, HostUint32Array, KEY_DTYPE } from './hostArrays.js';
+export { threefry2x32, threefryPair, threefryWords } from './threefry.js';
+export {
+  key,
+  keyData,
+  wrapKeyData,
+  split,
+  foldIn,
+  bits,
+  uniform,
+  uniformValues,
+  normal,
+  normalValues,
+  truncatedNormal,
+  truncatedNormalValues,
+  bernoulli,
+} from './random.js';
+export type { RngMode, SampleOptions, Shape } from './random.js';

@@ -1,18 +1,18 @@
 import { TransformError, type HostArray } from '@nnx-ts/module';
 
-/**
- * A host array that can build a sibling of the same kind (e.g. a key array) from new words: what vmap/scan need
- * to slice and restack RNG keys and counts on the host.
- */
-interface HostArrayWithData extends HostArray {
-  withData(shape: readonly number[], data: Uint32Array): HostArray;
-}
+/** Host array classes construct from `(shape, words)`, as @nnx-ts/rng's `KeyArray` and `HostUint32Array` do. */
+type HostArrayClass = new (shape: readonly number[], data: Uint32Array) => HostArray;
 
-function factory(h: HostArray, where: string): HostArrayWithData {
-  if (typeof (h as Partial<HostArrayWithData>).withData !== 'function') {
-    throw new TransformError(`${where}: this host array (${h.dtype}) cannot be sliced or stacked: it has no withData(shape, data) method.`);
+/**
+ * Builds a sibling of `h` (same class: a key array stays a key array) from new words: what vmap/scan need to
+ * slice and restack RNG keys and counts on the host.
+ */
+function factory(h: HostArray, where: string): { withData(shape: readonly number[], data: Uint32Array): HostArray } {
+  const ctor = (h as { constructor?: unknown }).constructor;
+  if (typeof ctor !== 'function' || ctor === Object) {
+    throw new TransformError(`${where}: this host array (${h.dtype}) cannot be sliced or stacked: its class must construct from (shape, data).`);
   }
-  return h as HostArrayWithData;
+  return { withData: (shape, data) => new (ctor as HostArrayClass)(shape, data) };
 }
 
 function product(xs: readonly number[]): number {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, TransformError, flatten, isHostArray, isVariable, unflatten, type Path, type Variable } from '@nnx-ts/module';
+import { ShapeError, TransformError, flatten, isHostArray, isVariable, unflatten, type HostArray, type Path, type Variable } from '@nnx-ts/module';
+import { hostEqual, sliceHost, stackHost } from './hostArrays.js';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix, type CarryMarker } from './axisPrefix.js';
 import { StateAxes, type Axis } from './stateAxes.js';
@@ -109,9 +110,8 @@ function scanFunction(fn: AnyFunction, options: ScanOptions): AnyFunction {
       if (axis === null || axis === Carry) return;
       const value = valueOf(flat.leaves[k]);
       const where = `scan argument ${JSON.stringify(flat.paths[k])}`;
-      if (isHostArray(value)) throw new TransformError(`${where}: scanning host arrays (RNG keys/counts) is not supported yet.`);
-      if (!(value instanceof tf.Tensor)) throw new TransformError(`${where}: cannot scan a non-array value.`);
-      const n = value.shape[normalizeAxis(axis, value.rank, where)]!;
+      if (!(value instanceof tf.Tensor) && !isHostArray(value)) throw new TransformError(`${where}: cannot scan a non-array value.`);
+      const n = value.shape[normalizeAxis(axis, value.shape.length, where)]!;
       if (length === undefined) {
         length = n;
         lengthFrom = where;
@@ -124,9 +124,13 @@ function scanFunction(fn: AnyFunction, options: ScanOptions): AnyFunction {
 
     let result: unknown;
     tf.tidy(() => {
-      const slices = axes.map((axis, k) =>
-        axis === null || axis === Carry ? undefined : tf.unstack(valueOf(flat.leaves[k]) as tf.Tensor, normalizeAxis(axis, (valueOf(flat.leaves[k]) as tf.Tensor).rank, 'scan')),
-      );
+      const slices = axes.map((axis, k): Array<tf.Tensor | HostArray> | undefined => {
+        if (axis === null || axis === Carry) return undefined;
+        const value = valueOf(flat.leaves[k]) as tf.Tensor | HostArray;
+        const a = normalizeAxis(axis, value.shape.length, 'scan');
+        // RNG keys/counts live on the host: sliced there.
+        return isHostArray(value) ? Array.from({ length: steps }, (_, i) => sliceHost(value, a, i, 'scan')) : tf.unstack(value, a);
+      });
       // One set of inner objects for the whole loop, built from the pre-call state; the caller's objects are only
       // written once every step has succeeded.
       const innerLeaves = flat.leaves.map((leaf, k) => {
@@ -184,12 +188,19 @@ function scanFunction(fn: AnyFunction, options: ScanOptions): AnyFunction {
       axes.forEach((axis, k) => {
         const outer = flat.leaves[k];
         if (!isVariable(outer) || axis === null) return;
+        const before = valueOf(outer);
         if (axis === Carry) {
           const v = valueOf(finalFlat.leaves[k]);
-          if (v !== valueOf(outer)) outer.value = v;
+          if (isHostArray(v) && isHostArray(before) ? !hostEqual(v, before) : v !== before) outer.value = v;
           return;
         }
         const values = scannedState[k]!;
+        if (isHostArray(before)) {
+          // Host arrays may be updated in place: restack and compare words.
+          const stacked = stackHost(values as HostArray[], normalizeAxis(axis, before.shape.length, 'scan'), 'scan');
+          if (!hostEqual(stacked, before)) outer.value = stacked;
+          return;
+        }
         if (values.every((v, i) => v === slices[k]![i])) return;
         outer.value = tf.stack(values as tf.Tensor[], normalizeAxis(axis, (values[0] as tf.Tensor).rank + 1, 'scan'));
       });
@@ -237,8 +248,13 @@ function stackOutputs(ys: unknown[], outAxes: AxisPrefix): unknown {
     const axis = resolveAxis(outAxes, ys[0], first.paths[k]!, leaf0, 'scan outAxes');
     const values = flats.map((f) => valueOf(f.leaves[k]));
     if (axis === null || axis === Carry) throw new TransformError('scan: scanned outputs need a numeric axis.');
-    if (!(values[0] instanceof tf.Tensor)) throw new TransformError(`scan: cannot stack a non-tensor output at ${JSON.stringify(first.paths[k])}.`);
-    const stacked = tf.stack(values as tf.Tensor[], normalizeAxis(axis, (values[0] as tf.Tensor).rank + 1, 'scan outAxes'));
+    const v0 = values[0];
+    if (isHostArray(v0)) {
+      const stackedHost = stackHost(values as HostArray[], normalizeAxis(axis, v0.shape.length + 1, 'scan outAxes'), 'scan outAxes');
+      return isVariable(leaf0) ? (leaf0.constructor as any).fromMetadata.call(leaf0.constructor, stackedHost, leaf0.metadata) : stackedHost;
+    }
+    if (!(v0 instanceof tf.Tensor)) throw new TransformError(`scan: cannot stack a non-tensor output at ${JSON.stringify(first.paths[k])}.`);
+    const stacked = tf.stack(values as tf.Tensor[], normalizeAxis(axis, v0.rank + 1, 'scan outAxes'));
     if (isVariable(leaf0)) tf.keep(stacked); // a Variable owns (keeps) its tensor, as module's Variables do
     return isVariable(leaf0) ? (leaf0.constructor as any).fromMetadata.call(leaf0.constructor, stacked, leaf0.metadata) : stacked;
   });
