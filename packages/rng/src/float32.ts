@@ -14,7 +14,7 @@ export function fma32(a: number, b: number, c: number): number {
  * checked), elsewhere `log(1 + x)` with `1 + x` rounded to float32 first.
  */
 export function log1p32(x: number): number {
-  if (Math.abs(x) < 0.41421356237309504880) return fr(Math.log1p(x));
+  if (Math.abs(x) < 0.41421356237309503) return fr(Math.log1p(x));
   return fr(Math.log(fr(1 + x)));
 }
 

@@ -17,3 +17,7 @@ export {
   bernoulli,
 } from './random.js';
 export type { RngMode, SampleOptions, Shape } from './random.js';
+export { RngStream } from './rngStream.js';
+export type { StreamSeed, ForkOptions } from './rngStream.js';
+export { Rngs } from './rngs.js';
+export type { RngsSeed, RngsForkSplit } from './rngs.js';

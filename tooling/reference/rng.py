@@ -1,0 +1,82 @@
+"""Fixtures for @nnx-ts/rng: JAX threefry keys, bits and samplers in both modes, and NNX Rngs sequences."""
+import numpy as np
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from common import write_fixture
+
+SEEDS = [0, 1, 42, 1701, 123456789, 2**31 - 1, -1, -7]
+SHAPES = [[], [1], [3], [7], [2, 3], [4, 5]]
+
+
+def u32(x):
+    return [int(v) for v in np.asarray(x).astype(np.uint32).reshape(-1)]
+
+
+def f32bits(x):
+    return [int(v) for v in np.asarray(x, dtype=np.float32).view(np.uint32).reshape(-1)]
+
+
+def samplers(mode_partitionable: bool):
+    jax.config.update("jax_threefry_partitionable", mode_partitionable)
+    cases = []
+    for seed in SEEDS:
+        k = jax.random.key(seed)
+        case = {
+            "seed": seed,
+            "key": u32(jax.random.key_data(k)),
+            "split2": u32(jax.random.key_data(jax.random.split(k))),
+            "split5": u32(jax.random.key_data(jax.random.split(k, 5))),
+            "split23": u32(jax.random.key_data(jax.random.split(k, (2, 3)))),
+            "foldIn": {str(d): u32(jax.random.key_data(jax.random.fold_in(k, d))) for d in [0, 1, 7, 2**31, 2**32 - 1]},
+            "shapes": [],
+        }
+        for shape in SHAPES:
+            s = tuple(shape)
+            case["shapes"].append({
+                "shape": shape,
+                "bits32": u32(jax.random.bits(k, s, jnp.uint32)),
+                "bits16": u32(jax.random.bits(k, s, jnp.uint16)),
+                "bits8": u32(jax.random.bits(k, s, jnp.uint8)),
+                "uniform": f32bits(jax.random.uniform(k, s)),
+                "uniformRange": f32bits(jax.random.uniform(k, s, minval=-3.5, maxval=2.25)),
+                "normal": f32bits(jax.random.normal(k, s)),
+                "truncatedNormal": f32bits(jax.random.truncated_normal(k, -2.0, 2.0, s)),
+                "truncatedNormalAsym": f32bits(jax.random.truncated_normal(k, -0.5, 3.0, s)),
+                "bernoulli03": [bool(b) for b in np.asarray(jax.random.bernoulli(k, 0.3, s)).reshape(-1)],
+            })
+        cases.append(case)
+    return cases
+
+
+def rngs_sequences():
+    jax.config.update("jax_threefry_partitionable", True)
+    data_of = lambda k: u32(jax.random.key_data(k))
+    r = nnx.Rngs(0)
+    default_seq = [data_of(r()) for _ in range(4)]
+    r = nnx.Rngs(0)
+    params_seq = [data_of(r.params()) for _ in range(3)]
+    r = nnx.Rngs(100, params=42)
+    mixed = [data_of(r.params()), data_of(r.dropout()), data_of(r()), data_of(r.params())]
+    r = nnx.Rngs(params=0, dropout=1)
+    f = r.fork()
+    fork = {
+        "child_params_key": data_of(f.params.key[...]),
+        "child_dropout_key": data_of(f.dropout.key[...]),
+        "child_params_first": data_of(f.params()),
+        "parent_params_count": int(r.params.count[...]),
+        "parent_params_next": data_of(r.params()),
+    }
+    r = nnx.Rngs(params=0, dropout=1)
+    fs = r.fork(split=4)
+    fork_split = {"params_key": data_of(fs.params.key[...]), "params_shape": list(fs.params.key.shape),
+                  "params_count": u32(fs.params.count[...])}
+    s = nnx.Rngs(5).default.fork()
+    stream_fork = {"key": data_of(s.key[...]), "first": data_of(s())}
+    return {"default": default_seq, "params": params_seq, "mixed_100_params42": mixed, "fork": fork,
+            "fork_split4": fork_split, "stream_fork_seed5": stream_fork}
+
+
+write_fixture("rng", "samplers", {"partitionable": samplers(True), "legacy": samplers(False)})
+write_fixture("rng", "rngs", rngs_sequences())
