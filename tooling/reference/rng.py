@@ -74,7 +74,20 @@ def rngs_sequences():
                   "params_count": u32(fs.params.count[...])}
     s = nnx.Rngs(5).default.fork()
     stream_fork = {"key": data_of(s.key[...]), "first": data_of(s())}
-    return {"default": default_seq, "params": params_seq, "mixed_100_params42": mixed, "fork": fork,
+    r = nnx.Rngs(params=0, dropout=1)
+    backups = nnx.split_rngs(r, splits=5, only="params")
+    split_state = {"params_key": data_of(r.params.key[...]), "params_count": u32(r.params.count[...]),
+                   "dropout_key_shape": list(r.dropout.key.shape)}
+    nnx.restore_rngs(backups)
+    split_state["restored_params_key"] = data_of(r.params.key[...])
+    split_state["restored_params_count"] = int(r.params.count[...])
+    r = nnx.Rngs(params=0, dropout=7)
+    a, b = r.dropout.fork(), r.dropout.fork()
+    holder = nnx.Dict(a=a, b=b) if hasattr(nnx, "Dict") else {"a": a, "b": b}
+    a.key[...] = jax.random.key(999)
+    nnx.reseed(holder, dropout=7)
+    reseeded = {"a_key": data_of(a.key[...]), "b_key": data_of(b.key[...]), "a_count": int(a.count[...])}
+    return {"split_rngs_5_params": split_state, "reseed_dropout7": reseeded, "default": default_seq, "params": params_seq, "mixed_100_params42": mixed, "fork": fork,
             "fork_split4": fork_split, "stream_fork_seed5": stream_fork}
 
 

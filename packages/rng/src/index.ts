@@ -21,3 +21,5 @@ export { RngStream } from './rngStream.js';
 export type { StreamSeed, ForkOptions } from './rngStream.js';
 export { Rngs } from './rngs.js';
 export type { RngsSeed, RngsForkSplit } from './rngs.js';
+export { splitRngs, forkRngs, reseed, RngBackups } from './splitRngs.js';
+export type { SplitRngsOptions, ForkRngsOptions, ReseedPolicy, RngsDecorator } from './splitRngs.js';
