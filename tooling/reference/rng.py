@@ -50,6 +50,30 @@ def samplers(mode_partitionable: bool):
     return cases
 
 
+def more_samplers(mode_partitionable: bool):
+    jax.config.update("jax_threefry_partitionable", mode_partitionable)
+    cases = []
+    logits = np.array([[0.0, 1.0, 2.0, -1.0], [3.0, -2.0, 0.5, 0.5], [0.0, 0.0, 0.0, 0.0]], dtype=np.float32)
+    for seed in SEEDS:
+        k = jax.random.key(seed)
+        cases.append({
+            "seed": seed,
+            "randint_0_8_33": [int(v) for v in np.asarray(jax.random.randint(k, (3, 3), 0, 8)).reshape(-1)],
+            "randint_neg_7": [int(v) for v in np.asarray(jax.random.randint(k, (7,), -100, 12345)).reshape(-1)],
+            "randint_full": [int(v) for v in np.asarray(jax.random.randint(k, (5,), -2**31, 2**31 - 1)).reshape(-1)],
+            "permutation_10": [int(v) for v in np.asarray(jax.random.permutation(k, 10))],
+            "permutation_1000": [int(v) for v in np.asarray(jax.random.permutation(k, 1000))],
+            "choice_replace": [int(v) for v in np.asarray(jax.random.choice(k, 10, (6,)))],
+            "choice_noreplace": [int(v) for v in np.asarray(jax.random.choice(k, 10, (6,), replace=False))],
+            "gumbel": f32bits(jax.random.gumbel(k, (7,))),
+            "exponential": f32bits(jax.random.exponential(k, (7,))),
+            "laplace": f32bits(jax.random.laplace(k, (7,))),
+            "categorical": [int(v) for v in np.asarray(jax.random.categorical(k, logits))],
+            "categorical_logits": logits.tolist(),
+        })
+    return cases
+
+
 def rngs_sequences():
     jax.config.update("jax_threefry_partitionable", True)
     data_of = lambda k: u32(jax.random.key_data(k))
@@ -93,3 +117,4 @@ def rngs_sequences():
 
 write_fixture("rng", "samplers", {"partitionable": samplers(True), "legacy": samplers(False)})
 write_fixture("rng", "rngs", rngs_sequences())
+write_fixture("rng", "more_samplers", {"partitionable": more_samplers(True), "legacy": more_samplers(False)})

@@ -23,3 +23,15 @@ export { Rngs } from './rngs.js';
 export type { RngsSeed, RngsForkSplit } from './rngs.js';
 export { splitRngs, forkRngs, reseed, RngBackups } from './splitRngs.js';
 export type { SplitRngsOptions, ForkRngsOptions, ReseedPolicy, RngsDecorator } from './splitRngs.js';
+export {
+  randint,
+  permutation,
+  choice,
+  gumbel,
+  gumbelValues,
+  exponential,
+  exponentialValues,
+  laplace,
+  laplaceValues,
+  categorical,
+} from './samplers.js';

@@ -28,7 +28,7 @@ export interface SampleOptions {
 /** A shape argument: a list of dimensions (`[]` is a scalar). */
 export type Shape = readonly number[];
 
-function sizeOf(shape: Shape): number {
+export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new KeyError(`invalid shape [${shape.join(', ')}]: dimensions must be non-negative integers`);
@@ -165,8 +165,8 @@ export function foldIn(k: KeyArray, data: number | HostUint32Array): KeyArray {
   return new KeyArray(k.shape, out);
 }
 
-/** 32-bit random words for `n` elements (JAX's `random_bits(key, 32, shape)`, flattened). */
-function bits32(k: KeyArray, n: number, mode: RngMode | undefined, fn: string): Uint32Array {
+/** 32-bit random words for `n` elements (JAX's `random_bits(key, 32, shape)`, flattened). Internal. */
+export function bits32(k: KeyArray, n: number, mode: RngMode | undefined, fn: string): Uint32Array {
   const [k0, k1] = singleKey(k, fn);
   if (mode === 'legacy') {
     const iota = new Uint32Array(n);
