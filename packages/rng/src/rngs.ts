@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import { Module, toPredicate, type Filter } from '@nnx-ts/module';
 import { RngStreamError } from './errors.js';
 import { KeyArray } from './hostArrays.js';
@@ -88,6 +89,26 @@ export class Rngs extends Module {
   /** The next key of the `default` stream (Flax's `rngs()`). */
   call(): KeyArray {
     return this.stream('default').call();
+  }
+
+  /** `normal(default stream's next key, shape)` (Flax `rngs.normal`). */
+  normal(shape: Shape = []): tf.Tensor {
+    return this.stream('default').normal(shape);
+  }
+
+  /** `uniform(default stream's next key, shape, minval, maxval)`. */
+  uniform(shape: Shape = [], minval = 0, maxval = 1): tf.Tensor {
+    return this.stream('default').uniform(shape, minval, maxval);
+  }
+
+  /** `truncatedNormal(default stream's next key, lower, upper, shape)`. */
+  truncatedNormal(lower: number, upper: number, shape: Shape = []): tf.Tensor {
+    return this.stream('default').truncatedNormal(lower, upper, shape);
+  }
+
+  /** `bernoulli(default stream's next key, p, shape)`. */
+  bernoulli(p = 0.5, shape: Shape = []): tf.Tensor {
+    return this.stream('default').bernoulli(p, shape);
   }
 
   /**
