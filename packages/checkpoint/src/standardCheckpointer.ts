@@ -2,6 +2,7 @@ import { isHostArray, isState, isVariable, keyOf, pathToString, State, Variable,
 import * as tf from '@tensorflow/tfjs-core';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { HostUint32Array, KEY_DTYPE, KeyArray } from '@nnx-ts/rng';
 import { entryToValues, hostArrayToEntry, StoredHostArray, tensorToEntry } from './arrays.js';
 import { COMMIT_MARKER, exists, writeDirectoryAtomically } from './atomicDirectory.js';
 import { CheckpointExistsError, CheckpointFormatError, CheckpointMismatchError, CheckpointNotFoundError } from './errors.js';
@@ -175,7 +176,7 @@ export class StandardCheckpointer {
           copy.data.set(values as Uint32Array);
           return copy;
         }
-        return new StoredHostArray(record.shape, record.dtype, values as Uint32Array);
+        return hostArrayOf(record, values as Uint32Array);
       }
       return tf.tensor(values as Float32Array | Int32Array | Uint8Array, record.shape, dtype as 'float32' | 'int32' | 'bool');
     };
@@ -183,6 +184,13 @@ export class StandardCheckpointer {
     checkTarget(target, byPath);
     return rebuildLike(target, [], byPath, load) as T;
   }
+}
+
+/** RNG keys and counts come back as the rng package's host arrays; other host dtypes as {@link StoredHostArray}. */
+function hostArrayOf(record: LeafRecord, words: Uint32Array): HostArray {
+  if (record.dtype === KEY_DTYPE) return new KeyArray(record.shape, words);
+  if (record.dtype === 'uint32') return new HostUint32Array(record.shape, words);
+  return new StoredHostArray(record.shape, record.dtype, words);
 }
 
 async function committedDirectory(directory: string): Promise<string> {
