@@ -1,10 +1,11 @@
 import { GraphError, FilterError, ShapeError, StateError } from './errors.js';
 import { forEachLeaf, FlatState, fromFlatState, setPath, sortedPairs } from './flatState.js';
 import { partitionPredicates, toPredicate, type Filter } from './filters.js';
-import { flatten, GraphDef, isGraphOrPytreeNode, unflatten } from './graph.js';
+import { flatten, GraphDef, isGraphOrPytreeNode, nodeChildren, unflatten } from './graph.js';
 import { isArrayLeaf } from './hostArray.js';
 import { pathToString, sortedKeysOf, type Key, type Path } from './paths.js';
 import { isPytree } from './pytree.js';
+import { registeredNodeParts } from './pytreeNode.js';
 import { isShapeDtype } from './shapeDtype.js';
 import { isMapping, isState, State } from './state.js';
 import { isVariable, shareValue, type Variable } from './variable.js';
@@ -161,22 +162,35 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+function immutableNodeError(node: object, path: Path): StateError {
+  return new StateError(`Cannot set ${pathToString(path)} on an immutable pytree node of type ${node.constructor.name}`);
+}
+
 function walkUpdate(node: object, st: object, path: Key[], apply: boolean): void {
   const target = node as Record<Key, unknown>;
   const source = st as Record<Key, unknown>;
   const isList = Array.isArray(node);
+  // Registered pytree nodes are immutable: only Variables (updated in place) and nodes below them can change.
+  const parts = registeredNodeParts(node);
+  const registered = parts && new Map(parts.keys.map((k, i) => [k, parts.children[i]]));
   for (const key of sortedKeysOf(st)) {
     const value = source[key];
     path.push(key);
-    const exists = isList ? typeof key === 'number' && key < (node as unknown[]).length : Object.hasOwn(node, key);
+    const exists =
+      registered !== undefined
+        ? registered.has(key)
+        : isList
+          ? typeof key === 'number' && key < (node as unknown[]).length
+          : Object.hasOwn(node, key);
     if (!exists) {
+      if (registered !== undefined) throw immutableNodeError(node, path);
       if (isList) {
         throw new StateError(`Path ${pathToString(path)} does not exist (list of length ${(node as unknown[]).length})`);
       }
       if (!isVariable(value)) throw new StateError(`Path ${pathToString(path)} does not exist in the target`);
       if (apply) target[key] = value.copy();
     } else {
-      const current = target[key];
+      const current = registered !== undefined ? registered.get(key) : target[key];
       if (isVariable(current)) {
         if (isMapping(value)) {
           if (Object.keys(value).length > 0) {
@@ -195,6 +209,7 @@ function walkUpdate(node: object, st: object, path: Key[], apply: boolean): void
         }
         walkUpdate(current, value, path, apply);
       } else {
+        if (registered !== undefined) throw immutableNodeError(node, path);
         checkShape(current, value, path);
         if (apply) target[key] = isVariable(value) ? value.copy() : shareValue(value);
       }
@@ -260,13 +275,13 @@ export function pop(node: object, ...filters: Filter[]): State | State[] {
     if (visited.has(parent)) return;
     visited.add(parent);
     const record = parent as Record<Key, unknown>;
-    for (const key of Array.isArray(parent) ? parent.map((_, i) => i) : sortedKeysOf(parent)) {
-      const child = record[key];
+    const immutable = Array.isArray(parent) ? 'a list' : isMapping(parent) || isPytree(parent) ? undefined : 'an immutable pytree node';
+    for (const [key, child] of nodeChildren(parent)) {
       path.push(key);
       if (isVariable(child) || isArrayLeaf(child)) {
         const j = preds.findIndex((p) => p(path, child));
         if (j >= 0) {
-          if (Array.isArray(parent)) throw new GraphError(`Cannot pop ${pathToString(path)}: its parent is a list`);
+          if (immutable !== undefined) throw new GraphError(`Cannot pop ${pathToString(path)}: its parent is ${immutable}`);
           if (!seenLeaves.has(child)) {
             seenLeaves.add(child);
             setPath(groups[j]!, path.slice(), child);
@@ -298,9 +313,7 @@ export function* iterGraph(node: unknown): Generator<[Key[], unknown]> {
     if (typeof x === 'object' && x !== null && !isVariable(x) && isGraphOrPytreeNode(x)) {
       if (visited.has(x)) return;
       visited.add(x);
-      const record = x as Record<Key, unknown>;
-      const keys = Array.isArray(x) ? x.map((_, i) => i) : sortedKeysOf(x);
-      for (const key of keys) yield* visit(record[key], [...path, key]);
+      for (const [key, child] of nodeChildren(x)) yield* visit(child, [...path, key]);
     }
     yield [path, x];
   }
@@ -328,9 +341,7 @@ export function findDuplicates(node: unknown): Key[][][] {
     }
     if (isVariable(x) || !isGraphOrPytreeNode(x) || expanded.has(x)) return;
     expanded.add(x);
-    const record = x as Record<Key, unknown>;
-    const keys = Array.isArray(x) ? x.map((_, i) => i) : sortedKeysOf(x);
-    for (const key of keys) visit(record[key], [...path, key]);
+    for (const [key, child] of nodeChildren(x)) visit(child, [...path, key]);
   };
   visit(node, []);
   return [...pathsOf.values()].filter((ps) => ps.length > 1);

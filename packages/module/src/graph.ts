@@ -3,6 +3,7 @@ import { GraphError } from './errors.js';
 import { isArrayLeaf } from './hostArray.js';
 import { pathToString, sortedKeysOf, type Key } from './paths.js';
 import { isPytree, type Pytree } from './pytree.js';
+import { rebuildRegisteredNode, registeredNodeParts, type RegisteredNodeMetadata, type RegisteredNodeParts } from './pytreeNode.js';
 import { isShapeDtype } from './shapeDtype.js';
 import { isMapping, isState, State } from './state.js';
 import { staticKey, stringHash } from './staticKey.js';
@@ -37,17 +38,19 @@ export const ARRAY_ATTR = 1;
 export const STATIC_ATTR = 2;
 
 /**
- * What a container node is: `'list'`, `'dict'` (plain object), `'state'`, or a Pytree class.
+ * What a container node is: `'list'`, `'dict'` (plain object), `'state'`, `'registered'` (a type registered with
+ * `@nnx-ts/pytree`'s `registerNode`, described by {@link NodeDef.metadata}), or a Pytree class.
  *
  * @example
  * ```ts
  * const t: NodeType = 'list';
  * ```
  */
-export type NodeType = 'list' | 'dict' | 'state' | (abstract new (...args: any[]) => Pytree);
+export type NodeType = 'list' | 'dict' | 'state' | 'registered' | (abstract new (...args: any[]) => Pytree);
 
 /**
- * A graph node (Pytree, index ≥ 0) or pytree container (list/dict/State, index -1) and its attribute count.
+ * A graph node (Pytree, index ≥ 0) or pytree container (list/dict/State/registered node, index -1) and its
+ * attribute count.
  *
  * @example
  * ```ts
@@ -59,6 +62,8 @@ export interface NodeDef {
   readonly type: NodeType;
   readonly index: number;
   readonly numAttributes: number;
+  /** For `'registered'` nodes: the registered type, its aux data and the children's original order. */
+  readonly metadata?: RegisteredNodeMetadata;
 }
 
 /**
@@ -153,6 +158,7 @@ export class GraphDef {
     for (const n of this.nodes) {
       if (n.kind === 'ref') parts.push(`R${n.index}`);
       else if (n.kind === 'variable') parts.push(`V${staticKey(n.type)}:${n.index}:${staticKey(n.metadata)}`);
+      else if (n.metadata !== undefined) parts.push(`N${n.metadata.treedef.key}<${n.metadata.order.join(',')}>:${n.numAttributes}`);
       else parts.push(`N${typeof n.type === 'string' ? n.type : staticKey(n.type)}:${n.index}:${n.numAttributes}`);
     }
     parts.push('|');
@@ -173,7 +179,8 @@ export class GraphDef {
 brand(GraphDef, 'GraphDef');
 
 /**
- * Whether `x` is a node the graph engine traverses: a Pytree, an array (list), a plain object or a State.
+ * Whether `x` is a node the graph engine traverses: a Pytree, an array (list), a plain object, a State or a type
+ * registered with `@nnx-ts/pytree`'s `registerNode`.
  *
  * @example
  * ```ts
@@ -181,7 +188,29 @@ brand(GraphDef, 'GraphDef');
  * ```
  */
 export function isGraphOrPytreeNode(x: unknown): x is object {
+  return isContainerNode(x) || (typeof x === 'object' && x !== null && registeredNodeParts(x) !== undefined);
+}
+
+function isContainerNode(x: unknown): x is object {
   return isPytree(x) || Array.isArray(x) || isMapping(x);
+}
+
+/**
+ * The children of a graph or pytree node with their keys, in sorted key order (list indices in order).
+ *
+ * @example
+ * ```ts
+ * for (const [key, child] of nodeChildren(model)) console.log(key, child);
+ * ```
+ */
+export function nodeChildren(node: object): Array<[Key, unknown]> {
+  if (!isContainerNode(node)) {
+    const parts = registeredNodeParts(node);
+    if (parts !== undefined) return parts.keys.map((k, i) => [k, parts.children[i]]);
+  }
+  const record = node as Record<Key, unknown>;
+  const keys = Array.isArray(node) ? node.map((_, i) => i) : sortedKeysOf(node);
+  return keys.map((k) => [k, record[k]]);
 }
 
 /**
@@ -217,7 +246,7 @@ export function flatten(root: unknown, options: { withPaths?: boolean } = {}): F
   const containers = new Set<object>();
   const path: Key[] = [];
 
-  const visit = (node: object): void => {
+  const visit = (node: object, registered?: RegisteredNodeParts): void => {
     if (isVariable(node)) {
       const seen = refIndex.get(node);
       if (seen !== undefined) {
@@ -234,6 +263,8 @@ export function flatten(root: unknown, options: { withPaths?: boolean } = {}): F
     let type: NodeType;
     let index = -1;
     let keys: Key[];
+    let values: unknown[] | undefined;
+    let metadata: RegisteredNodeMetadata | undefined;
     if (isPytree(node)) {
       const seen = refIndex.get(node);
       if (seen !== undefined) {
@@ -248,7 +279,12 @@ export function flatten(root: unknown, options: { withPaths?: boolean } = {}): F
       if (containers.has(node)) {
         throw new GraphError(`Cycle through a non-graph container at ${pathToString(path)}; only Pytree/Module objects may form cycles`);
       }
-      if (Array.isArray(node)) {
+      if (registered !== undefined) {
+        type = 'registered';
+        keys = registered.keys;
+        values = registered.children;
+        metadata = registered.metadata;
+      } else if (Array.isArray(node)) {
         type = 'list';
         keys = new Array(node.length);
         for (let i = 0; i < node.length; i++) keys[i] = i;
@@ -257,12 +293,14 @@ export function flatten(root: unknown, options: { withPaths?: boolean } = {}): F
         keys = sortedKeysOf(node);
       }
     }
-    nodes.push({ kind: 'node', type, index, numAttributes: keys.length });
+    nodes.push(metadata === undefined ? { kind: 'node', type, index, numAttributes: keys.length } : { kind: 'node', type, index, numAttributes: keys.length, metadata });
     if (index < 0) containers.add(node);
     const record = node as Record<Key, unknown>;
-    for (const key of keys) {
-      const child = record[key];
-      if (typeof child === 'object' && child !== null && (isVariable(child) || isGraphOrPytreeNode(child))) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const child = values === undefined ? record[key] : values[i];
+      const isObject = typeof child === 'object' && child !== null;
+      if (isObject && (isVariable(child) || isContainerNode(child))) {
         attributes.push({ key, kind: NODE_ATTR });
         path.push(key);
         visit(child);
@@ -276,14 +314,23 @@ export function flatten(root: unknown, options: { withPaths?: boolean } = {}): F
           paths.push(p);
         }
       } else {
-        attributes.push({ key, kind: STATIC_ATTR, value: child });
+        const parts = isObject ? registeredNodeParts(child) : undefined;
+        if (parts !== undefined) {
+          attributes.push({ key, kind: NODE_ATTR });
+          path.push(key);
+          visit(child as object, parts);
+          path.pop();
+        } else {
+          attributes.push({ key, kind: STATIC_ATTR, value: child });
+        }
       }
     }
     if (index < 0) containers.delete(node);
   };
 
-  if (typeof root === 'object' && root !== null && (isVariable(root) || isGraphOrPytreeNode(root))) {
-    visit(root);
+  const rootParts = typeof root === 'object' && root !== null && !isVariable(root) && !isContainerNode(root) ? registeredNodeParts(root) : undefined;
+  if (typeof root === 'object' && root !== null && (isVariable(root) || isContainerNode(root) || rootParts !== undefined)) {
+    visit(root, rootParts);
   } else {
     leaves.push(root);
     paths.push([]);
@@ -348,6 +395,11 @@ export function unflatten(graphdef: GraphDef, leaves: readonly unknown[], option
       return v;
     }
     let obj: Record<Key, unknown>;
+    if (def.metadata !== undefined) {
+      const children = new Array<unknown>(def.numAttributes);
+      for (let i = 0; i < def.numAttributes; i++) children[i] = buildAttribute();
+      return rebuildRegisteredNode(def.metadata, children);
+    }
     if (def.type === 'list') obj = new Array(def.numAttributes) as unknown as Record<Key, unknown>;
     else if (def.type === 'dict') obj = {};
     else if (def.type === 'state') obj = new State();
@@ -356,11 +408,14 @@ export function unflatten(graphdef: GraphDef, leaves: readonly unknown[], option
       indexRef[def.index] = obj;
     }
     for (let i = 0; i < def.numAttributes; i++) {
-      const attr = attributes[ai++]!;
-      obj[attr.key] =
-        attr.kind === NODE_ATTR ? build() : attr.kind === ARRAY_ATTR ? (copy ? shareValue(leaves[li++]) : leaves[li++]) : attr.value;
+      const key = attributes[ai]!.key;
+      obj[key] = buildAttribute();
     }
     return obj;
+  };
+  const buildAttribute = (): unknown => {
+    const attr = attributes[ai++]!;
+    return attr.kind === NODE_ATTR ? build() : attr.kind === ARRAY_ATTR ? (copy ? shareValue(leaves[li++]) : leaves[li++]) : attr.value;
   };
   return build();
 }

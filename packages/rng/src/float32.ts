@@ -4,9 +4,22 @@
 
 const fr = Math.fround;
 
-/** Single-rounding float32 fused multiply-add: the float64 product of two float32 values is exact. */
+/**
+ * Single-rounding float32 fused multiply-add. The float64 product of two float32 values is exact; the float64 sum is
+ * rounded once more, which can land exactly halfway between two float32s (double rounding). Then the sum's exact
+ * error (TwoSum) says which way the true value lies.
+ */
 export function fma32(a: number, b: number, c: number): number {
-  return fr(a * b + c);
+  const p = a * b;
+  const s = p + c;
+  const r = fr(s);
+  if (r === s) return r;
+  const t = s - p;
+  const error = p - (s - t) + (c - t);
+  if (error === 0) return r;
+  const mirror = 2 * s - r;
+  if (fr(mirror) !== mirror) return r;
+  return error > 0 ? Math.max(r, mirror) : Math.min(r, mirror);
 }
 
 /**
