@@ -1,6 +1,6 @@
-// The digits MLP and the module README's training loop on WebGPU (Dawn in Node; SwiftShader without a GPU), and
-// the WebGPU-trained checkpoint restored on cpu. Never skipped: no adapter is a failure.
-import './webgpuNode.js';
+// The digits MLP and the module README's training loop on WebGPU (Dawn in Node through the `webgpu` package;
+// SwiftShader from Debian's chromium without a GPU), and the WebGPU-trained checkpoint restored on cpu.
+// Never skipped: `setBackend('webgpu')` rejects with a BackendError when there is no adapter, failing the suite.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,6 @@ import { nnx, ocp, setBackend } from 'nnx-ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accuracy, digitsLogits, digitsSplit, memoryAfterWarmUp, newMlp, predictedClasses, trainDigits } from './digits.js';
 import { runTrainingLoop } from './readmeTrainingLoop.js';
-import { requireWebGpuAdapter } from './webgpuNode.js';
 
 // Small enough for SwiftShader (about 10x slower than cpu).
 const HIDDEN = 32;
@@ -22,7 +21,7 @@ async function useWebGpu(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await requireWebGpuAdapter();
+  await useWebGpu();
   workDir = await mkdtemp(join(tmpdir(), 'nnx-ts-e2e-webgpu-'));
 });
 afterAll(async () => {

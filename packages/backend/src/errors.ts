@@ -14,6 +14,7 @@
  * @public
  */
 export class BackendError extends Error {
+  /** Stable error name, `'BackendError'`. */
   override readonly name = 'BackendError';
   /** The backend that failed to start. */
   readonly backend: string;
@@ -23,6 +24,7 @@ export class BackendError extends Error {
     this.backend = backend;
   }
 
+  /** Recognises a `BackendError` from any installed copy of this package (matched by its stable `name`). */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'BackendError' && value instanceof Error;
   }

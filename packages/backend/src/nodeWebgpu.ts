@@ -1,6 +1,16 @@
 import { BackendError } from './errors.js';
 
-/** Where Debian's `chromium` package installs SwiftShader's Vulkan driver (a CPU implementation Dawn accepts). */
+/**
+ * Where Debian's `chromium` package installs SwiftShader's Vulkan driver (a CPU implementation Dawn accepts);
+ * `setBackend('webgpu')` in Node uses it when no Vulkan driver is configured.
+ *
+ * @example
+ * ```ts
+ * import { SWIFTSHADER_ICD } from '@nnx-ts/backend';
+ * process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD;
+ * ```
+ * @public
+ */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 const INSTALL_HINT =

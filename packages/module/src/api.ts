@@ -275,7 +275,8 @@ export function pop(node: object, ...filters: Filter[]): State | State[] {
     if (visited.has(parent)) return;
     visited.add(parent);
     const record = parent as Record<Key, unknown>;
-    const immutable = Array.isArray(parent) ? 'a list' : isMapping(parent) || isPytree(parent) ? undefined : 'an immutable pytree node';
+    const immutable =
+      Array.isArray(parent) ? 'a list' : isMapping(parent) || isPytree(parent) ? undefined : 'an immutable pytree node';
     for (const [key, child] of nodeChildren(parent)) {
       path.push(key);
       if (isVariable(child) || isArrayLeaf(child)) {

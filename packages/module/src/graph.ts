@@ -1,9 +1,15 @@
 import { brand, brandedHasInstance } from './brand.js';
+import { callProxy, type CallProxy } from './call.js';
 import { GraphError } from './errors.js';
 import { isArrayLeaf } from './hostArray.js';
 import { pathToString, sortedKeysOf, type Key } from './paths.js';
 import { isPytree, type Pytree } from './pytree.js';
-import { rebuildRegisteredNode, registeredNodeParts, type RegisteredNodeMetadata, type RegisteredNodeParts } from './pytreeNode.js';
+import {
+  rebuildRegisteredNode,
+  registeredNodeParts,
+  type RegisteredNodeMetadata,
+  type RegisteredNodeParts,
+} from './pytreeNode.js';
 import { isShapeDtype } from './shapeDtype.js';
 import { isMapping, isState, State } from './state.js';
 import { staticKey, stringHash } from './staticKey.js';
@@ -153,12 +159,30 @@ export class GraphDef {
     return this === other || (this.numLeaves === other.numLeaves && this.key === other.key);
   }
 
+  /**
+   * Calls a method of the node described by this GraphDef and `state` (plus further states, merged like
+   * `merge`) without touching them, like Flax's `GraphDef.apply`: `g.apply(s)(x)` calls the node's `call`
+   * method, `g.apply(s).b.increment()` a nested method; each returns `[out, [graphdef, state]]`. Same as `call`
+   * on `[g, s]`: the node is rebuilt with copied Variables and the returned state owns new tensors.
+   *
+   * @example
+   * ```ts
+   * const [g, params, rest] = split(model, Param, '...');
+   * const [y, [g2, s2]] = g.apply(params, rest)(x);
+   * ```
+   */
+  apply(state: unknown, ...states: unknown[]): CallProxy {
+    return callProxy(this, [state, ...states]);
+  }
+
   private computeKey(): string {
     const parts: string[] = [];
     for (const n of this.nodes) {
       if (n.kind === 'ref') parts.push(`R${n.index}`);
       else if (n.kind === 'variable') parts.push(`V${staticKey(n.type)}:${n.index}:${staticKey(n.metadata)}`);
-      else if (n.metadata !== undefined) parts.push(`N${n.metadata.treedef.key}<${n.metadata.order.join(',')}>:${n.numAttributes}`);
+      else if (n.type === 'registered') {
+        parts.push(`N${n.metadata!.treedef.key}<${n.metadata!.order.join(',')}>:${n.numAttributes}`);
+      }
       else parts.push(`N${typeof n.type === 'string' ? n.type : staticKey(n.type)}:${n.index}:${n.numAttributes}`);
     }
     parts.push('|');
@@ -293,7 +317,8 @@ export function flatten(root: unknown, options: { withPaths?: boolean } = {}): F
         keys = sortedKeysOf(node);
       }
     }
-    nodes.push(metadata === undefined ? { kind: 'node', type, index, numAttributes: keys.length } : { kind: 'node', type, index, numAttributes: keys.length, metadata });
+    const def: NodeDef = { kind: 'node', type, index, numAttributes: keys.length };
+    nodes.push(metadata === undefined ? def : { ...def, metadata });
     if (index < 0) containers.add(node);
     const record = node as Record<Key, unknown>;
     for (let i = 0; i < keys.length; i++) {
@@ -328,8 +353,9 @@ export function flatten(root: unknown, options: { withPaths?: boolean } = {}): F
     if (index < 0) containers.delete(node);
   };
 
-  const rootParts = typeof root === 'object' && root !== null && !isVariable(root) && !isContainerNode(root) ? registeredNodeParts(root) : undefined;
-  if (typeof root === 'object' && root !== null && (isVariable(root) || isContainerNode(root) || rootParts !== undefined)) {
+  const isObject = typeof root === 'object' && root !== null;
+  const rootParts = isObject && !isVariable(root) && !isContainerNode(root) ? registeredNodeParts(root) : undefined;
+  if (isObject && (isVariable(root) || isContainerNode(root) || rootParts !== undefined)) {
     visit(root, rootParts);
   } else {
     leaves.push(root);
@@ -395,10 +421,11 @@ export function unflatten(graphdef: GraphDef, leaves: readonly unknown[], option
       return v;
     }
     let obj: Record<Key, unknown>;
-    if (def.metadata !== undefined) {
+    if (def.type === 'registered') {
+      // Pytree nodes are not identity-tracked: children first, then a new object.
       const children = new Array<unknown>(def.numAttributes);
       for (let i = 0; i < def.numAttributes; i++) children[i] = buildAttribute();
-      return rebuildRegisteredNode(def.metadata, children);
+      return rebuildRegisteredNode(def.metadata!, children);
     }
     if (def.type === 'list') obj = new Array(def.numAttributes) as unknown as Record<Key, unknown>;
     else if (def.type === 'dict') obj = {};

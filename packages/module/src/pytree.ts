@@ -1,5 +1,6 @@
 import { brand, brandedHasInstance } from './brand.js';
 import { isArrayLeaf } from './hostArray.js';
+import { registeredNodeParts } from './pytreeNode.js';
 import { isShapeDtype } from './shapeDtype.js';
 import { isVariable } from './variable.js';
 
@@ -139,7 +140,8 @@ function containsData(x: unknown, seen: Set<unknown>): boolean {
   if (Array.isArray(x)) return x.some((e) => containsData(e, seen));
   const proto = Object.getPrototypeOf(x);
   if (proto === Object.prototype || proto === null) return Object.values(x).some((e) => containsData(e, seen));
-  return false;
+  // Like `jax.tree.leaves`, look inside other registered pytree nodes (e.g. a `struct.dataclass` stand-in).
+  return registeredNodeParts(x)?.children.some((e) => containsData(e, seen)) ?? false;
 }
 
 /**

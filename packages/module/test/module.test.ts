@@ -273,3 +273,59 @@ describe('Module (module_test)', () => {
     expect(new Linear(1, 1) instanceof Local).toBe(false);
   });
 });
+
+describe('TestModuleDef (module_test)', () => {
+  // Flax draws `w` and the noise from Rngs (@nnx-ts/rng builds on this package); here both are given.
+  class Foo extends Module {
+    w: Param<tf.Tensor>;
+    c: number;
+    constructor(c: number) {
+      super();
+      this.w = new Param(tf.scalar(0.5));
+      this.c = c;
+    }
+    call(x: number, noise: tf.Tensor): tf.Tensor {
+      return tf.add(tf.add(tf.mul(this.w.value, x), noise), this.c);
+    }
+  }
+
+  it('test_apply: graphdef.apply(state)(...) returns the output and a new (graphdef, state)', async () => {
+    const foo = new Foo(1);
+    const [g, states] = split(foo);
+    expect(states).toBeInstanceOf(State);
+    expect(states.w).toBeInstanceOf(Param);
+    const [y, [g2, s2]] = g.apply(states)(2, tf.scalar(0.25));
+    expect(y).toBeInstanceOf(tf.Tensor);
+    expect(await (y as tf.Tensor).data()).toEqual(new Float32Array([2.25]));
+    expect(g2.equals(g)).toBe(true);
+    expect(s2.w).toBeInstanceOf(Param);
+    expect(s2.w).not.toBe(states.w); // the given state is not touched
+  });
+
+  it('test_derefed_mod_apply: a Variable attribute; several states are merged; nested methods', async () => {
+    class Bar extends Module {
+      w = new Param(tf.scalar(0.5));
+      c = new Variable(tf.scalar(1));
+      call(x: number, noise: tf.Tensor): tf.Tensor {
+        return tf.add(tf.add(tf.mul(this.w.value, x), noise), this.c.value);
+      }
+      bump(): void {
+        this.c.value = tf.add(this.c.value, 1);
+      }
+    }
+    const [g, st] = split(new Bar());
+    expect(g.nodes[0]!.kind).toBe('node');
+    expect(st).toBeInstanceOf(State);
+    expect(st.w).toBeInstanceOf(Param);
+    expect(st.c).toBeInstanceOf(Variable);
+    const [y, [g2, s2]] = g.apply(st)(2, tf.scalar(0.25));
+    expect(await (y as tf.Tensor).data()).toEqual(new Float32Array([2.25]));
+    expect(g2.equals(g)).toBe(true);
+    const [, params, rest] = split(new Bar(), Param, '...');
+    const [, [, bumped]] = g.apply(params, rest).bump();
+    const [y3] = g.apply(bumped)(2, tf.scalar(0));
+    expect(await (y3 as tf.Tensor).data()).toEqual(new Float32Array([3]));
+    expect(await ((rest.c as Variable<tf.Tensor>).value.data())).toEqual(new Float32Array([1]));
+    expect(s2.c).toBeInstanceOf(Variable);
+  });
+});

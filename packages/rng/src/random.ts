@@ -208,9 +208,9 @@ export function bits(k: KeyArray, shape: Shape = [], width: 8 | 16 | 32 = 32, op
 
 /** Uniform float32 values in [0, 1) from 32-bit words: the top 23 bits as a mantissa of a number in [1, 2), minus 1. */
 function unitFloats(words: Uint32Array): Float32Array {
-  const asBits = new Uint32Array(words.length);
-  for (let i = 0; i < words.length; i++) asBits[i] = (words[i]! >>> 9) | 0x3f800000;
-  const f = new Float32Array(asBits.buffer);
+  // In place: callers pass freshly drawn words they do not keep.
+  for (let i = 0; i < words.length; i++) words[i] = (words[i]! >>> 9) | 0x3f800000;
+  const f = new Float32Array(words.buffer, words.byteOffset, words.length);
   for (let i = 0; i < f.length; i++) f[i] = f[i]! - 1;
   return f;
 }
@@ -220,6 +220,8 @@ export function uniformValues(k: KeyArray, shape: Shape, minval = 0, maxval = 1,
   const lo = fr(minval);
   const scale = fr(fr(maxval) - lo);
   const f = unitFloats(bits32(k, sizeOf(shape), options.mode, 'uniform'));
+  // fma(f, 1, 0) = f ≥ 0: the default range needs no second pass.
+  if (lo === 0 && scale === 1) return f;
   for (let i = 0; i < f.length; i++) f[i] = Math.max(lo, fma32(f[i]!, scale, lo));
   return f;
 }

@@ -103,6 +103,28 @@ describe.each(BACKENDS)('sampling kernels on %s', (backendName) => {
     }
   }, 120_000);
 
+  it('uniform: exact single-rounding FMA over edge-case ranges', async () => {
+    // Cancellation around zero, lo far larger than the scale (lost low bits), all-negative results, huge and tiny
+    // ranges, the range normal() uses, and ranges computed on the host (empty, subnormal, infinite width).
+    const ranges: [number, number][] = [
+      [-1, 1], [-0.75, 0.5], [1000, 1000.001], [-1000.001, -1000], [1e7, 1e7 + 3], [-5, -2], [0, 3], [0, 1e-20],
+      [-1e30, 1e30], [-3e38, 3e38], [0.1, 0.2], [-0.1, 1e-6], [Math.fround(-1 + 2 ** -24), 1], [2 ** -100, 2 ** -99],
+      [1, 1], [0, 1e-40], [-1e-39, 1e-39], [2, 1],
+    ];
+    // A deterministic spread of magnitudes and signs.
+    for (let i = 0; i < 24; i++) {
+      const a = (((i * 7919) % 97) / 97 - 0.5) * 10 ** ((i % 9) - 4);
+      ranges.push([a, a + 10 ** ((i % 7) - 3) * (1 + i / 10)]);
+    }
+    for (const [lo, hi] of ranges) {
+      const k = foldIn(key(11), Math.round(Math.abs(lo * 1000)) + 3);
+      const t = uniformOnDevice(k, [40_000], lo, hi);
+      const got = await floatBits(t);
+      t.dispose();
+      expect(firstMismatch(got, hostBits(k, [40_000], lo, hi)), `[${lo}, ${hi})`).toBe(-1);
+    }
+  }, 120_000);
+
   it('bernoulli: identical masks to the host for large tensors', async () => {
     for (const shape of LARGE_SHAPES) {
       for (const [name, makeKey] of KEYS) {
@@ -180,6 +202,22 @@ describe.each(BACKENDS)('sampling kernels on %s', (backendName) => {
     expect(after.numTensors).toBe(before.numTensors);
     expect(after.numBytes).toBe(before.numBytes);
   }, 60_000);
+});
+
+describe('webgpu residency', () => {
+  it('leaves the kernel output on the GPU with no host copy (reads tfjs-backend-webgpu 4.22 internals)', async () => {
+    await tf.setBackend('webgpu');
+    const mask = bernoulliOnDevice(key(9), 0.5, [512, 512]);
+    const u = uniformOnDevice(key(9), [512, 512], -2, 2);
+    // The webgpu backend keeps { values, resource } per dataId: values stays unset until a read, resource is a GPUBuffer.
+    const tensorMap = (tf.backend() as unknown as { tensorMap: Map<object, { values?: unknown; resource?: unknown }> }).tensorMap;
+    for (const t of [mask, u]) {
+      const entry = tensorMap.get(t.dataId);
+      expect(entry?.values).toBeUndefined();
+      expect(entry?.resource).toBeInstanceOf(globalThis.GPUBuffer);
+    }
+    tf.dispose([mask, u]);
+  });
 });
 
 describe('registerRandomKernels', () => {

@@ -34,5 +34,6 @@ export function mask(condition: tf.Tensor): tf.Tensor {
 
 /** The gradient of an input that does not influence the output's value (comparisons, indices, rounding). */
 export function zeroGradient(input: tf.Tensor): () => tf.Tensor {
-  return () => tf.zerosLike(input);
+  // TF.js' tape requires every input gradient to be float32, whatever the input's dtype (bool, int32).
+  return () => tf.zeros(input.shape, 'float32');
 }

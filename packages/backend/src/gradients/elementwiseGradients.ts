@@ -67,7 +67,7 @@ export const elementwiseGradients: GradConfig[] = [
     b: () => tf.mul(dy, mask(tf.greater(a, b))),
   })),
   unary('Neg', (dy) => tf.neg(dy)),
-  unary('Identity', (dy) => dy),
+  unary('Identity', (dy) => tf.clone(dy)),
   unary('Square', (dy, x) => tf.mul(dy, tf.mul(x, 2))),
   unary('Sqrt', (dy, _x, y) => tf.div(dy, tf.mul(y, 2))),
   unary('Rsqrt', (dy, _x, y) => tf.mul(dy, tf.mul(tf.pow(y, 3), -0.5))),
@@ -88,7 +88,7 @@ export const elementwiseGradients: GradConfig[] = [
   unary('Erf', (dy, x) => tf.mul(dy, tf.mul(tf.exp(tf.neg(tf.square(x))), TWO_OVER_SQRT_PI))),
   unary('ClipByValue', (dy, x, _y, attrs) =>
     tf.mul(dy, mask(tf.logicalAnd(tf.greaterEqual(x, attrs['clipValueMin'] as number), tf.lessEqual(x, attrs['clipValueMax'] as number))))),
-  unary('Cast', (dy, x) => (x.dtype === 'float32' ? dy : tf.zerosLike(x))),
+  unary('Cast', (dy, x) => (x.dtype === 'float32' ? tf.clone(dy) : tf.zeros(x.shape, 'float32'))),
   ...['Sign', 'Floor', 'Ceil', 'Round', 'ZerosLike', 'OnesLike', 'IsNan', 'IsFinite', 'ArgMax', 'ArgMin'].map(
     (kernelName): GradConfig => ({ kernelName, inputsToSave: ['x'], gradFunc: (_dy, s) => ({ x: zeroGradient(saved(s, 0)) }) }),
   ),

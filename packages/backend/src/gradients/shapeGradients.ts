@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, NamedGradientMap, Tensor } from '@tensorflow/tfjs-core';
-import { reduceToShape } from './broadcast.js';
+import type { GradConfig, Tensor } from '@tensorflow/tfjs-core';
+
+type NamedGradientMap = ReturnType<GradConfig['gradFunc']>;
+import { zeroGradient } from './broadcast.js';
 
 function one(dy: Tensor | Tensor[]): Tensor {
   return Array.isArray(dy) ? (dy[0] as Tensor) : dy;
@@ -10,7 +12,10 @@ function normalizeAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
 }
 
-/** Gradients of the kernels that move, copy or select elements without arithmetic. */
+/**
+ * Gradients of the kernels that move, copy or select elements without arithmetic. (`tf.squeeze` dispatches `Reshape`
+ * and `tf.broadcastTo` dispatches `Tile` in TF.js 4.22, so neither has a kernel of its own to register.)
+ */
 export const shapeGradients: GradConfig[] = [
   {
     kernelName: 'Reshape',
@@ -23,22 +28,12 @@ export const shapeGradients: GradConfig[] = [
     gradFunc: (dy, s) => ({ input: () => tf.reshape(one(dy), (s[0] as Tensor).shape) }),
   },
   {
-    kernelName: 'Squeeze',
-    inputsToSave: ['x'],
-    gradFunc: (dy, s) => ({ x: () => tf.reshape(one(dy), (s[0] as Tensor).shape) }),
-  },
-  {
     kernelName: 'Transpose',
     gradFunc: (dy, _s, attrs) => {
       const perm = attrs['perm'] as number[];
       const inverse = perm.map((_, i) => perm.indexOf(i));
       return { x: () => tf.transpose(one(dy), inverse) };
     },
-  },
-  {
-    kernelName: 'BroadcastTo',
-    inputsToSave: ['x'],
-    gradFunc: (dy, s) => ({ x: () => reduceToShape(one(dy), (s[0] as Tensor).shape) }),
   },
   {
     // Tiling repeats the input `reps[i]` times along axis i: output index r * size + j reads input j, so viewing
@@ -119,7 +114,7 @@ export const shapeGradients: GradConfig[] = [
   {
     kernelName: 'AddN',
     saveAllInputs: true,
-    gradFunc: (dy, s) => s.map(() => () => one(dy)) as unknown as NamedGradientMap,
+    gradFunc: (dy, s) => s.map(() => () => tf.clone(one(dy))) as unknown as NamedGradientMap,
   },
   {
     // out[pre, i..., post] = x[pre, indices[i...], post]; the gradient scatters-adds dy rows back to their index. The
@@ -149,7 +144,7 @@ export const shapeGradients: GradConfig[] = [
           const back = [...pre.map((_, i) => i + 1), 0, ...post.map((_, i) => pre.length + 1 + i)];
           return tf.transpose(moved, back);
         },
-        indices: () => tf.zerosLike(indices),
+        indices: zeroGradient(indices),
       };
     },
   },

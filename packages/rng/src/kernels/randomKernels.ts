@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { KeyError } from '../errors.js';
 import { KeyArray } from '../hostArrays.js';
 import { sizeOf, uniformValues, type Shape } from '../random.js';
+import { fmaParams } from './exactFma.js';
 import { ThreefrySampleProgram } from './threefryProgram.js';
 
 /** Kernel name of device-side `uniform` sampling (attrs `k0`, `k1`, `shape`, `minval`, `maxval`; no inputs). */
@@ -42,8 +43,13 @@ interface WebGPUBackendLike {
     program: ThreefrySampleProgram,
     inputs: tf.TensorInfo[],
     outputDtype: tf.DataType,
-    uniforms: { type: 'uint32' | 'float32'; data: number[] }[],
+      uniforms: UniformEntry[],
   ): tf.TensorInfo;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Values): tf.TensorInfo;
+}
+interface UniformEntry {
+  type: 'uint32' | 'int32' | 'float32';
+  data: number[];
 }
 
 const fr = Math.fround;
@@ -67,27 +73,24 @@ function hostOutput(backendName: KernelBackend, backend: unknown, shape: number[
 }
 
 /** Runs the WGSL program over the flat element count, then gives the result the requested shape. */
-function webgpuOutput(
-  backend: unknown,
-  kind: 'uniform' | 'bernoulli',
-  shape: number[],
-  k0: number,
-  k1: number,
-  params: number[],
-): tf.TensorInfo {
-  const program = new ThreefrySampleProgram(kind, sizeOf(shape));
+function webgpuOutput(backend: WebGPUBackendLike, kind: 'uniform' | 'bernoulli', a: { k0: number; k1: number; shape: number[] }, params: UniformEntry[]): tf.TensorInfo {
+  const program = new ThreefrySampleProgram(kind, sizeOf(a.shape));
   const dtype = kind === 'uniform' ? 'float32' : 'bool';
-  const uniforms = [{ type: 'uint32' as const, data: [k0, k1] }, ...params.map((v) => ({ type: 'float32' as const, data: [v] }))];
-  const flat = (backend as WebGPUBackendLike).runWebGPUProgram(program, [], dtype, uniforms);
-  return { dataId: flat.dataId, shape, dtype };
+  const flat = backend.runWebGPUProgram(program, [], dtype, [{ type: 'uint32', data: [a.k0, a.k1] }, ...params]);
+  return { dataId: flat.dataId, shape: a.shape, dtype };
 }
 
 function uniformKernel(backendName: KernelBackend): tf.KernelFunc {
   return ({ backend, attrs }) => {
     const a = attrs as unknown as UniformAttrs;
     if (backendName !== 'webgpu') return hostOutput(backendName, backend, a.shape, 'float32', hostUniform(a));
+    const gpu = backend as WebGPUBackendLike;
     const lo = fr(a.minval);
-    return webgpuOutput(backend, 'uniform', a.shape, a.k0, a.k1, [lo, fr(fr(a.maxval) - lo)]);
+    const p = fmaParams(lo, fr(fr(a.maxval) - lo));
+    // Ranges the exact-FMA shader does not cover (empty, non-finite, subnormal results) are computed on the host.
+    if (p === undefined) return gpu.makeTensorInfo(a.shape, 'float32', hostUniform(a));
+    const ints = [p.scaleSig, p.prodExp, p.loSig, p.loExp, p.loNeg].map((v): UniformEntry => ({ type: 'int32', data: [v] }));
+    return webgpuOutput(gpu, 'uniform', a, [{ type: 'float32', data: [lo] }, ...ints]);
   };
 }
 
@@ -95,7 +98,7 @@ function bernoulliKernel(backendName: KernelBackend): tf.KernelFunc {
   return ({ backend, attrs }) => {
     const a = attrs as unknown as BernoulliAttrs;
     if (backendName !== 'webgpu') return hostOutput(backendName, backend, a.shape, 'bool', hostBernoulli(a));
-    return webgpuOutput(backend, 'bernoulli', a.shape, a.k0, a.k1, [fr(a.p)]);
+    return webgpuOutput(backend as WebGPUBackendLike, 'bernoulli', a, [{ type: 'float32', data: [fr(a.p)] }]);
   };
 }
 

@@ -1,5 +1,6 @@
 // A WebGPU program for TF.js' webgpu backend that draws threefry2x32 samples on the device. It is duck-typed to the
 // backend's `WebGPUProgram` interface so that this package does not depend on @tensorflow/tfjs-backend-webgpu.
+import { EXACT_FMA_WGSL } from './exactFma.js';
 
 /** What the program writes per element: a float32 uniform sample or a 0/1 bernoulli mask (bool is int32 on WebGPU). */
 export type ThreefrySampleKind = 'uniform' | 'bernoulli';
@@ -38,15 +39,16 @@ const THREEFRY_WGSL = `
     return y.x ^ y.y;
   }
 
-  // The top 23 bits as the mantissa of a float in [1, 2), minus 1: exact, a float32 in [0, 1).
-  fn unitFloat(bits : u32) -> f32 {
-    return bitcast<f32>((bits >> 9u) | 0x3f800000u) - 1.0;
+  // The top 23 bits of a word as an integer m < 2^23: the uniform float in [0, 1) is exactly m * 2^-23.
+  fn unitMantissa(bits : u32) -> u32 {
+    return bits >> 9u;
   }
 `;
 
 /**
  * Flat-dispatch program computing `uniform` (float32) or `bernoulli` (int32 0/1) samples for `size` elements.
- * Uniforms: the key words as one `vec2<u32>`, then `lo`, `scale` (f32, uniform) or `p` (f32, bernoulli), one entry
+ * Uniforms: the key words as one `vec2<u32>`, then `lo` (f32) and the `FmaParams` (i32, in declaration order) for
+ * uniform, or `p` (f32) for bernoulli, one entry
  * each (TF.js aligns every uniform entry by its length, so a 2-word entry matches a `vec2` and single words match scalars).
  *
  * @example
@@ -72,20 +74,21 @@ export class ThreefrySampleProgram {
     this.dispatchLayout = { x: [0] };
     this.dispatch = [Math.ceil(size / WORKGROUP_SIZE), 1, 1];
     this.shaderKey = `nnxThreefry_${kind}`;
-    this.uniforms = kind === 'uniform' ? 'key : vec2<u32>, lo : f32, scale : f32,' : 'key : vec2<u32>, p : f32,';
+    this.uniforms = kind === 'uniform' ? 'key : vec2<u32>, lo : f32, scaleSig : i32, prodExp : i32, loSig : i32, loExp : i32, loNeg : i32,' : 'key : vec2<u32>, p : f32,';
   }
 
   getUserCode(): string {
-    // fma: JAX (XLA:CPU) fuses `f * scale + lo` into one rounding; with scale 1 and lo 0 every form gives `f` exactly.
+    // Bernoulli compares the exact float m * 2^-23 with p; uniform needs the single-rounding FMA of JAX.
     const body =
       this.kind === 'uniform'
-        ? 'setOutputAtIndex(index, max(uniforms.lo, fma(f, uniforms.scale, uniforms.lo)));'
-        : 'setOutputAtIndexI32(index, select(0, 1, f < uniforms.p));';
+        ? 'setOutputAtIndex(index, max(uniforms.lo, fmaUniform(m)));'
+        : 'setOutputAtIndexI32(index, select(0, 1, f32(m) * 1.1920928955078125e-7 < uniforms.p));';
     return `
       ${THREEFRY_WGSL}
+      ${this.kind === 'uniform' ? EXACT_FMA_WGSL : ''}
       fn main(index : i32) {
         if (index < uniforms.size) {
-          let f = unitFloat(randomBits(u32(index)));
+          let m = unitMantissa(randomBits(u32(index)));
           ${body}
         }
       }

@@ -1,0 +1,30 @@
+// Explicit re-exports: the `random` (jax.random) namespace of the nnx-ts meta-package.
+export {
+  key,
+  keyData,
+  wrapKeyData,
+  split,
+  foldIn,
+  bits,
+  uniform,
+  uniformValues,
+  normal,
+  normalValues,
+  truncatedNormal,
+  truncatedNormalValues,
+  bernoulli,
+  randint,
+  permutation,
+  choice,
+  gumbel,
+  gumbelValues,
+  exponential,
+  exponentialValues,
+  laplace,
+  laplaceValues,
+  categorical,
+} from '@nnx-ts/rng';
+export type {
+  SampleOptions,
+  Shape,
+} from '@nnx-ts/rng';

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { describe, expect, it } from 'vitest';
+import { adam, adamw, applyUpdates, chain, clipByGlobalNorm, disposeTree, sgd } from '../src/index.js';
+import type { GradientTransformation, Tree } from '../src/index.js';
+import { fixture } from './fixtures.js';
+
+type Flat = Record<string, number[]>;
+const fx = fixture<{ params: Flat; shapes: Record<string, number[]>; grads: Flat[]; cases: Record<string, Flat[]> }>('steps');
+const toTree = (flat: Flat): Record<string, tf.Tensor> =>
+  Object.fromEntries(Object.entries(flat).map(([k, v]) => [k, tf.tensor(v, fx.shapes[k])]));
+
+const transforms: Record<string, () => GradientTransformation> = {
+  sgd: () => sgd(0.1),
+  momentum: () => sgd(0.1, { momentum: 0.9 }),
+  nesterov: () => sgd(0.1, { momentum: 0.9, nesterov: true }),
+  adam: () => adam(0.01),
+  adamw: () => adamw(0.01, { weightDecay: 0.1 }),
+  clip_adam: () => chain(clipByGlobalNorm(1), adam(0.01)),
+};
+
+/** One step that disposes everything it replaces. */
+function step(tx: GradientTransformation, params: Tree, state: ReturnType<GradientTransformation['init']>, grads: Tree) {
+  const [updates, next] = tx.update(grads, state, params);
+  const nextParams = applyUpdates(params, updates);
+  disposeTree(updates);
+  disposeTree(state);
+  disposeTree(params);
+  return [nextParams, next] as const;
+}
+
+describe('optax parity', () => {
+  it.each(Object.keys(transforms))('%s matches optax for 5 steps', async (name) => {
+    const tx = transforms[name]!();
+    let params: Tree = toTree(fx.params);
+    let state = tx.init(params);
+    for (let s = 0; s < 5; s++) {
+      const grads = toTree(fx.grads[s]!);
+      [params, state] = step(tx, params, state, grads);
+      disposeTree(grads);
+      const want = fx.cases[name]![s]!;
+      for (const [k, v] of Object.entries(want)) {
+        const got = await (params as Record<string, tf.Tensor>)[k]!.data();
+        v.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 5));
+      }
+    }
+    disposeTree(params);
+    disposeTree(state);
+  });
+
+  it.each(Object.keys(transforms))('%s keeps tf.memory() flat over 50 steps', (name) => {
+    const tx = transforms[name]!();
+    let params: Tree = toTree(fx.params);
+    let state = tx.init(params);
+    const grads = toTree(fx.grads[0]!);
+    for (let s = 0; s < 3; s++) [params, state] = step(tx, params, state, grads);
+    const before = tf.memory();
+    for (let s = 0; s < 50; s++) [params, state] = step(tx, params, state, grads);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    disposeTree([params, state as Tree, grads]);
+  });
+});
