@@ -55,7 +55,7 @@ const TRAIN = `
     return loss;
   });
   const losses = [];
-  for (let i = 0; i < 20; i++) losses.push((await nnx.read(trainStep(model, optimizer, x, y)))[0]);
+  for (let i = 0; i < 20; i++) losses.push(await nnx.read(trainStep(model, optimizer, x, y)));
   if (!(losses[19] < losses[0] / 2)) throw new Error('loss did not fall: ' + losses.join(', '));
   console.log(KIND + ': loss ' + losses[0].toFixed(4) + ' -> ' + losses[19].toFixed(4) + ' in 20 steps on ' + tf.getBackend());
 `;

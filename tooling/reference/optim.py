@@ -34,6 +34,23 @@ CASES = {
     "clip_adam": optax.chain(optax.clip_by_global_norm(1.0), optax.adam(0.01)),
 }
 
+LOGITS = np.array([[2.0, -1.0, 0.5, 3.0], [-0.25, 0.0, 1.5, -2.0], [100.0, 0.0, -100.0, 50.0]], np.float32)
+LABELS = np.array([3, 1, 2], np.int32)
+PROBS = np.array([[0.1, 0.2, 0.3, 0.4], [0.0, 1.0, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25]], np.float32)
+PRED = np.array([0.5, -1.0, 2.0], np.float32)
+TARGET = np.array([1.0, 1.0, -1.0], np.float32)
+
+write_fixture("optim", "losses", {
+    "logits": LOGITS.reshape(-1).tolist(), "shape": list(LOGITS.shape), "labels": LABELS.tolist(),
+    "probs": PROBS.reshape(-1).tolist(),
+    "softmax_cross_entropy_with_integer_labels": np.asarray(
+        optax.softmax_cross_entropy_with_integer_labels(LOGITS, LABELS)).tolist(),
+    "softmax_cross_entropy": np.asarray(optax.softmax_cross_entropy(LOGITS, PROBS)).tolist(),
+    "pred": PRED.tolist(), "target": TARGET.tolist(),
+    "squared_error": np.asarray(optax.squared_error(PRED, TARGET)).tolist(),
+    "l2_loss": np.asarray(optax.l2_loss(PRED, TARGET)).tolist(),
+})
+
 write_fixture("optim", "steps", {
     "params": {k: v.reshape(-1).tolist() for k, v in P0.items()},
     "shapes": {k: list(v.shape) for k, v in P0.items()},

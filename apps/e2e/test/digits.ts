@@ -81,7 +81,7 @@ export async function trainDigits(train: DigitsSet, options: TrainOptions): Prom
       const loss = trainStep(model, optimizer, x, labels);
       x.dispose();
       labels.dispose();
-      losses.push((await nnx.read(loss))[0]!);
+      losses.push(await nnx.read(loss as tf.Scalar));
       const { numTensors, numBytes } = tf.memory();
       memory.push({ numTensors, numBytes });
     }

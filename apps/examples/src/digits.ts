@@ -39,7 +39,8 @@ function progressLine(epoch: number, done: number, total: number, loss: number):
 }
 
 async function accuracy(model: Mlp, set: DigitsSet): Promise<number> {
-  const predicted = await nnx.read(tf.tidy(() => tf.argMax(model.call(tf.tensor2d(set.x, [set.n, DIGITS_FEATURES])), 1)));
+  const classes = tf.tidy(() => tf.argMax(model.call(tf.tensor2d(set.x, [set.n, DIGITS_FEATURES])), 1));
+  const predicted = (await nnx.read(classes)) as Int32Array;
   let correct = 0;
   for (let i = 0; i < set.n; i++) if (predicted[i] === set.y[i]) correct++;
   return correct / set.n;
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
       const loss = trainStep(model, optimizer, xb, yb);
       xb.dispose();
       yb.dispose();
-      lossSum += (await nnx.read(loss))[0]!;
+      lossSum += await nnx.read(loss as tf.Scalar);
       if (process.stdout.isTTY) process.stdout.write(`\r${progressLine(epoch, step + 1, steps, lossSum / (step + 1))}`);
     }
     const line = progressLine(epoch, steps, steps, lossSum / steps);

@@ -1,11 +1,11 @@
 import { GraphError, FilterError, ShapeError, StateError } from './errors.js';
 import { forEachLeaf, FlatState, fromFlatState, setPath, sortedPairs } from './flatState.js';
 import { partitionPredicates, toPredicate, type Filter } from './filters.js';
-import { flatten, GraphDef, isGraphOrPytreeNode, nodeChildren, unflatten } from './graph.js';
+import { flatten, GraphDef, unflatten } from './graph.js';
 import { isArrayLeaf } from './hostArray.js';
 import { pathToString, sortedKeysOf, type Key, type Path } from './paths.js';
 import { isPytree } from './pytree.js';
-import { registeredNodeParts } from './pytreeNode.js';
+import { isGraphOrPytreeNode, nodeChildren, registeredNodeParts } from './pytreeNode.js';
 import { isShapeDtype } from './shapeDtype.js';
 import { isMapping, isState, State } from './state.js';
 import { isVariable, shareValue, type Variable } from './variable.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { flatten, isGraphOrPytreeNode } from './graph.js';
+import { flatten } from './graph.js';
+import { isGraphOrPytreeNode } from './pytreeNode.js';
 import { isHostArray } from './hostArray.js';
 import { ShapeDtype, isShapeDtype } from './shapeDtype.js';
 import { isVariable } from './variable.js';

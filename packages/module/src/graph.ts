@@ -5,13 +5,14 @@ import { isArrayLeaf } from './hostArray.js';
 import { pathToString, sortedKeysOf, type Key } from './paths.js';
 import { isPytree, type Pytree } from './pytree.js';
 import {
+  isContainerNode,
   rebuildRegisteredNode,
   registeredNodeParts,
   type RegisteredNodeMetadata,
   type RegisteredNodeParts,
 } from './pytreeNode.js';
 import { isShapeDtype } from './shapeDtype.js';
-import { isMapping, isState, State } from './state.js';
+import { isState, State } from './state.js';
 import { staticKey, stringHash } from './staticKey.js';
 import { isVariable, own, shareValue, Variable, type VariableMetadata, type VariableType } from './variable.js';
 
@@ -201,41 +202,6 @@ export class GraphDef {
   }
 }
 brand(GraphDef, 'GraphDef');
-
-/**
- * Whether `x` is a node the graph engine traverses: a Pytree, an array (list), a plain object, a State or a type
- * registered with `@nnx-ts/pytree`'s `registerNode`.
- *
- * @example
- * ```ts
- * isGraphOrPytreeNode([1, 2]); // true (a list)
- * ```
- */
-export function isGraphOrPytreeNode(x: unknown): x is object {
-  return isContainerNode(x) || (typeof x === 'object' && x !== null && registeredNodeParts(x) !== undefined);
-}
-
-function isContainerNode(x: unknown): x is object {
-  return isPytree(x) || Array.isArray(x) || isMapping(x);
-}
-
-/**
- * The children of a graph or pytree node with their keys, in sorted key order (list indices in order).
- *
- * @example
- * ```ts
- * for (const [key, child] of nodeChildren(model)) console.log(key, child);
- * ```
- */
-export function nodeChildren(node: object): Array<[Key, unknown]> {
-  if (!isContainerNode(node)) {
-    const parts = registeredNodeParts(node);
-    if (parts !== undefined) return parts.keys.map((k, i) => [k, parts.children[i]]);
-  }
-  const record = node as Record<Key, unknown>;
-  const keys = Array.isArray(node) ? node.map((_, i) => i) : sortedKeysOf(node);
-  return keys.map((k) => [k, record[k]]);
-}
 
 /**
  * Result of {@link flatten}: the GraphDef, the leaves and (when requested) their paths.

@@ -59,8 +59,8 @@ export {
   STATIC_ATTR,
   flatten,
   unflatten,
-  isGraphOrPytreeNode,
 } from './graph.js';
+export { isGraphOrPytreeNode, type RegisteredNodeMetadata } from './pytreeNode.js';
 export type { NodeDef, VariableDef, NodeRef, Attribute, NodeType, Flattened, UnflattenOptions } from './graph.js';
 export {
   split,

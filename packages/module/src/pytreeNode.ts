@@ -2,9 +2,9 @@
 // Pytree/Variable/State registrations of this package, which the graph engine handles itself) is taken apart one
 // level, like Flax's `PytreeNodeImpl` over `jax.tree_util.tree_flatten_with_path`.
 import { flattenWithPath, isPlainObject, unflatten as unflattenTree, type KeyEntry, type TreeDef } from '@nnx-ts/pytree';
-import { compareKeys, type Key } from './paths.js';
+import { compareKeys, sortedKeysOf, type Key } from './paths.js';
 import { isPytree } from './pytree.js';
-import { isState } from './state.js';
+import { isMapping, isState } from './state.js';
 import { isVariable } from './variable.js';
 
 /**
@@ -64,4 +64,40 @@ export function rebuildRegisteredNode(metadata: RegisteredNodeMetadata, sortedCh
   const children = new Array<unknown>(sortedChildren.length);
   metadata.order.forEach((original, i) => (children[original] = sortedChildren[i]));
   return unflattenTree(metadata.treedef, children);
+}
+
+/**
+ * Whether `x` is a node the graph engine traverses: a Pytree, an array (list), a plain object, a State or a type
+ * registered with `@nnx-ts/pytree`'s `registerNode`.
+ *
+ * @example
+ * ```ts
+ * isGraphOrPytreeNode([1, 2]); // true (a list)
+ * ```
+ */
+export function isGraphOrPytreeNode(x: unknown): x is object {
+  return isContainerNode(x) || (typeof x === 'object' && x !== null && registeredNodeParts(x) !== undefined);
+}
+
+/** A Pytree, array, plain object or State (the node kinds the graph engine knows without the registry). */
+export function isContainerNode(x: unknown): x is object {
+  return isPytree(x) || Array.isArray(x) || isMapping(x);
+}
+
+/**
+ * The children of a graph or pytree node with their keys, in sorted key order (list indices in order).
+ *
+ * @example
+ * ```ts
+ * for (const [key, child] of nodeChildren(model)) console.log(key, child);
+ * ```
+ */
+export function nodeChildren(node: object): Array<[Key, unknown]> {
+  if (!isContainerNode(node)) {
+    const parts = registeredNodeParts(node);
+    if (parts !== undefined) return parts.keys.map((k, i) => [k, parts.children[i]]);
+  }
+  const record = node as Record<Key, unknown>;
+  const keys = Array.isArray(node) ? node.map((_, i) => i) : sortedKeysOf(node);
+  return keys.map((k) => [k, record[k]]);
 }

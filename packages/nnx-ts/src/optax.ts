@@ -2,6 +2,7 @@
 export {
   scale,
   scaleByLearningRate,
+  scaleBySchedule,
   trace,
   scaleByAdam,
   addDecayedWeights,
@@ -17,12 +18,13 @@ export {
   l2Loss,
 } from '@nnx-ts/optim';
 export type {
-  TensorTree,
   GradientTransformation,
   EmptyState,
   TraceState,
   ScaleByAdamState,
+  ScaleByScheduleState,
   AdamOptions,
+  Schedule,
+  ScalarOrSchedule,
   SgdOptions,
-  AdamWOptions,
 } from '@nnx-ts/optim';

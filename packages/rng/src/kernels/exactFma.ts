@@ -124,7 +124,7 @@ export const EXACT_FMA_WGSL = `
     } else if (less64(l.xy, p.xy) || (!less64(p.xy, l.xy) && l.z == 0u)) {
       // prod >= |lo|; a lost fraction of lo makes the exact difference one unit smaller plus a fraction.
       mag = sub64(p.xy, l.xy);
-      
+      if (l.z != 0u) { mag = sub64(mag, vec2<u32>(1u, 0u)); }
     } else {
       negative = true;
       mag = sub64(l.xy, p.xy);
