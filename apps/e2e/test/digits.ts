@@ -29,7 +29,7 @@ export class Mlp extends nnx.Module {
     this.linear2 = new nnx.Linear(dhidden, dout, { rngs });
   }
   call(x: tf.Tensor): tf.Tensor {
-    return this.linear2.call(nnx.relu(this.linear1.call(x)));
+    return this.linear2.call(tf.relu(this.linear1.call(x)));
   }
 }
 
@@ -62,7 +62,7 @@ export interface TrainResult {
 export async function trainDigits(train: DigitsSet, options: TrainOptions): Promise<TrainResult> {
   const model = newMlp(options.hidden);
   const optimizer = new nnx.Optimizer(model, optax.adam(options.learningRate), { wrt: nnx.Param });
-  const trainStep = nnx.jit((m: Mlp, opt: nnx.Optimizer<Mlp>, x: tf.Tensor, labels: tf.Tensor) => {
+  const trainStep = nnx.jit((m: Mlp, opt: nnx.Optimizer, x: tf.Tensor, labels: tf.Tensor) => {
     const lossFn = (mm: Mlp) => tf.mean(optax.softmaxCrossEntropyWithIntegerLabels(mm.call(x), labels));
     const [loss, grads] = nnx.valueAndGrad(lossFn)(m);
     opt.update(m, grads);

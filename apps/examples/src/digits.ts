@@ -25,7 +25,7 @@ class Mlp extends nnx.Module {
   }
 }
 
-const trainStep = nnx.jit((model: Mlp, optimizer: nnx.Optimizer<Mlp>, x: tf.Tensor, labels: tf.Tensor) => {
+const trainStep = nnx.jit((model: Mlp, optimizer: nnx.Optimizer, x: tf.Tensor, labels: tf.Tensor) => {
   const lossFn = (m: Mlp) => tf.mean(optax.softmaxCrossEntropyWithIntegerLabels(m.call(x), labels));
   const [loss, grads] = nnx.valueAndGrad(lossFn)(model);
   optimizer.update(model, grads);

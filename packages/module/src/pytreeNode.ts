@@ -14,7 +14,7 @@ import { isVariable } from './variable.js';
  * @example
  * ```ts
  * const def = graphdef(model).nodes[1];
- * if (def.kind === 'node' && def.type === 'registered') console.log(def.metadata.treedef.key);
+ * if (def.kind === 'node' && def.type === 'registered') console.log(def.metadata?.treedef.key);
  * ```
  */
 export interface RegisteredNodeMetadata {

@@ -22,6 +22,7 @@ import {
   update,
   Variable,
 } from '../src/index.js';
+import { rebuildRegisteredNode, registeredNodeParts } from '../src/pytreeNode.js';
 
 await tf.setBackend('cpu');
 
@@ -59,6 +60,18 @@ class Foo extends Module {
 }
 
 describe('registered pytree nodes inside graphs (graph_utils_test test_pytree_node)', () => {
+  it('test_pytree_flatten: one level apart (static aux not a child) and back together', () => {
+    const parts = registeredNodeParts(new Tree(1, 'a'))!;
+    expect(parts.keys).toEqual(['a']);
+    expect(parts.children).toEqual([1]);
+    const p2 = rebuildRegisteredNode(parts.metadata, parts.children) as Tree;
+    expect(p2).toBeInstanceOf(Tree);
+    expect(p2.a).toBe(1);
+    expect(p2.b).toBe('a');
+    expect(registeredNodeParts({ a: 1 })).toBeUndefined();
+    expect(registeredNodeParts(new Foo())).toBeUndefined();
+  });
+
   it('test_pytree_node: children are state, aux is static, rebuilt as a new object around the same Variables', () => {
     const m = new Foo();
     const [g, s] = split(m);

@@ -102,6 +102,7 @@ export {
   MetadataValue,
   withMetadata,
   withPartitioning,
+  traversals,
 } from '@nnx-ts/module';
 export type {
   HostArray,
@@ -188,13 +189,9 @@ export type {
   CustomVjpFunction,
   CustomVjpOptions,
 } from '@nnx-ts/transforms';
-export {
-  Linear,
-} from '@nnx-ts/layers';
-export type {
-  LinearOptions,
-} from '@nnx-ts/layers';
-export { setBackend, ensureGradients } from '@nnx-ts/backend';
+export { Linear, Dropout, BatchNorm, LayerNorm, RMSNorm, relu, gelu, sigmoid, silu, softmax, logSoftmax, tanh } from '@nnx-ts/layers';
+export type { LinearOptions, NormOptions } from '@nnx-ts/layers';
+export { setBackend, ensureGradients, registerGradients, BackendError } from '@nnx-ts/backend';
 export type { BackendName } from '@nnx-ts/backend';
 export { Optimizer } from '@nnx-ts/optim';
 export type { OptimizerOptions } from '@nnx-ts/optim';

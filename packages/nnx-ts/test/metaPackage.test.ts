@@ -23,7 +23,7 @@ describe('nnx-ts namespaces', () => {
 
   it('tree and random compute real values', () => {
     expect(tree.leaves({ a: 1, b: [2, 3] })).toEqual([1, 2, 3]);
-    // jax.random.key(0) holds [0, 0]; split(key(0)) with partitionable threefry (reference/golden.md).
+    // jax.random.key(0) holds the raw words [0, 0].
     expect(Array.from(random.keyData(random.key(0)).data)).toEqual([0, 0]);
   });
 

@@ -37,8 +37,8 @@ describe('Optimizer', () => {
       const want = fx.cases.adam![s]!;
       const w = await model.w.value.data();
       const b = await model.b.value.data();
-      want.w!.forEach((v, i) => expect(w[i]).toBeCloseTo(v, 5));
-      want.b!.forEach((v, i) => expect(b[i]).toBeCloseTo(v, 5));
+      want.w!.forEach((v, i) => expect(Math.abs(w[i]! - v)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(v))));
+      want.b!.forEach((v, i) => expect(Math.abs(b[i]! - v)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(v))));
     }
     expect(await optimizer.step.value.data()).toEqual(new Int32Array([5]));
     expect(await model.count.value.data()).toEqual(new Float32Array([0]));

@@ -3,8 +3,11 @@
 // and read back one number, so each timing covers generation plus getting the mask onto the GPU.
 // Run after building the package: `node bench/bernoulli.mjs` (uses Dawn; without a GPU set
 // VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json — SwiftShader timings prove correctness only).
+import console from 'node:console';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
 import { create, globals } from 'webgpu';
 
 Object.assign(globalThis, globals);
@@ -55,5 +58,5 @@ for (const backendName of ['webgpu', 'wasm', 'cpu']) {
     ratio: +(hostUpload.median / kernel.median).toFixed(2),
   };
 }
-const info = await navigator.gpu.requestAdapter().then((a) => a?.info);
+const info = await globalThis.navigator.gpu.requestAdapter().then((a) => a?.info);
 console.log(JSON.stringify({ elements: SHAPE[0] * SHAPE[1], p: P, reps: REPS, adapter: info?.description || info?.vendor, results }, null, 2));
