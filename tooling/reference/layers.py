@@ -54,3 +54,25 @@ def dropout_cases():
 
 write_fixture("layers", "normalization", norm_cases())
 write_fixture("layers", "dropout", dropout_cases())
+
+
+def initializer_cases():
+    import jax
+    init = jax.nn.initializers
+    specs = [
+        ("lecunNormal", init.lecun_normal(), [3, 4], 0),
+        ("lecunUniform", init.lecun_uniform(), [5, 3], 1),
+        ("heNormal", init.he_normal(), [5, 6], 2),
+        ("heUniform", init.he_uniform(), [4, 4], 3),
+        ("glorotNormal", init.glorot_normal(), [6, 2], 4),
+        ("glorotUniform", init.glorot_uniform(), [4, 7], 5),
+        ("varianceScalingConv", init.variance_scaling(2.0, "fan_avg", "normal"), [3, 3, 2, 4], 6),
+        ("normal", init.normal(0.02), [3, 3], 7),
+        ("uniform", init.uniform(0.5), [2, 5], 8),
+        ("truncatedNormal", init.truncated_normal(0.02), [4, 3], 9),
+    ]
+    return {"cases": [{"name": n, "shape": s, "seed": seed, "bits": f32bits(f(jax.random.key(seed), s, jnp.float32))}
+                      for n, f, s, seed in specs]}
+
+
+write_fixture("layers", "initializers", initializer_cases())

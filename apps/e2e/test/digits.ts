@@ -29,7 +29,7 @@ export class Mlp extends nnx.Module {
     this.linear2 = new nnx.Linear(dhidden, dout, { rngs });
   }
   call(x: tf.Tensor): tf.Tensor {
-    return this.linear2.call(tf.relu(this.linear1.call(x)));
+    return this.linear2.call(nnx.relu(this.linear1.call(x)));
   }
 }
 

@@ -31,7 +31,7 @@ export async function runTrainingLoop(): Promise<LoopRun> {
   const memory: MemorySample[] = [];
   const logged: unknown[][] = [];
   const instrumentedNnx = {
-    ...nnx, relu: tf.relu, // TEMP
+    ...nnx,
     read: async (...args: Parameters<typeof nnx.read>) => {
       const value = await nnx.read(...args);
       const { numTensors, numBytes } = tf.memory();

@@ -15,10 +15,23 @@ describe('nnx-ts namespaces', () => {
     expect(typeof nnx.Optimizer).toBe('function');
     expect(nnx.setBackend).toBe(setBackend);
     expect(typeof nnx.ensureGradients).toBe('function');
+    for (const layer of [nnx.Dropout, nnx.BatchNorm, nnx.LayerNorm, nnx.RMSNorm]) expect(typeof layer).toBe('function');
+    expect(typeof nnx.traversals).toBe('object');
+    expect(typeof nnx.initializers.lecunNormal).toBe('function');
     expect(typeof optax.adam).toBe('function');
     expect(typeof ocp.StandardCheckpointer).toBe('function');
     expect(typeof tree.flatten).toBe('function');
     expect(typeof random.split).toBe('function');
+  });
+
+  it('activations compute real values', async () => {
+    const x = tf.tensor1d([-1, 0, 2]);
+    expect(Array.from(await nnx.relu(x).data())).toEqual([0, 0, 2]);
+    // jax.nn.gelu(1.0) (approximate=True by default) = 0.841192; exact erf form = 0.8413447
+    expect((await nnx.gelu(tf.scalar(1)).data())[0]).toBeCloseTo(0.841192, 5);
+    expect((await nnx.gelu(tf.scalar(1), { approximate: false }).data())[0]).toBeCloseTo(0.8413447, 5);
+    const logProbs = await nnx.logSoftmax(tf.tensor1d([0, Math.log(3)])).data();
+    expect(logProbs[0]).toBeCloseTo(Math.log(0.25), 6);
   });
 
   it('tree and random compute real values', () => {

@@ -109,7 +109,7 @@ describe.each(BACKENDS)('sampling kernels on %s', (backendName) => {
     const ranges: [number, number][] = [
       [-1, 1], [-0.75, 0.5], [1000, 1000.001], [-1000.001, -1000], [1e7, 1e7 + 3], [-5, -2], [0, 3], [0, 1e-20],
       [-1e30, 1e30], [-3e38, 3e38], [0.1, 0.2], [-0.1, 1e-6], [Math.fround(-1 + 2 ** -24), 1], [2 ** -100, 2 ** -99],
-      [1, 1], [0, 1e-40], [-1e-39, 1e-39], [2, 1],
+      [1, 1], [0, 1e-40], [-1e-39, 1e-39], [2, 1], [-0, 1], [-0, 0.5],
     ];
     // A deterministic spread of magnitudes and signs.
     for (let i = 0; i < 24; i++) {

@@ -90,7 +90,8 @@ function uniformKernel(backendName: KernelBackend): tf.KernelFunc {
     // Ranges the exact-FMA shader does not cover (empty, non-finite, subnormal results) are computed on the host.
     if (p === undefined) return gpu.makeTensorInfo(a.shape, 'float32', hostUniform(a));
     const ints = [p.scaleSig, p.prodExp, p.loSig, p.loExp, p.loNeg].map((v): UniformEntry => ({ type: 'int32', data: [v] }));
-    return webgpuOutput(gpu, 'uniform', a, [{ type: 'float32', data: [lo] }, ...ints]);
+    // `lo + 0` turns -0 into +0: the host's Math.max(-0, +0) is +0, WGSL's max of signed zeros may be either.
+    return webgpuOutput(gpu, 'uniform', a, [{ type: 'float32', data: [lo + 0] }, ...ints]);
   };
 }
 
