@@ -76,3 +76,15 @@ def initializer_cases():
 
 
 write_fixture("layers", "initializers", initializer_cases())
+
+
+def activation_cases():
+    x = jnp.asarray(np.linspace(-6, 6, 12, dtype=np.float32).reshape(3, 4))
+    flat = lambda a: np.asarray(a, np.float32).reshape(-1).tolist()
+    return {"x": flat(x), "shape": [3, 4], "relu": flat(nnx.relu(x)), "sigmoid": flat(nnx.sigmoid(x)),
+            "silu": flat(nnx.silu(x)), "tanh": flat(nnx.tanh(x)), "softmax": flat(nnx.softmax(x)),
+            "logSoftmax": flat(nnx.log_softmax(x)), "gelu": flat(nnx.gelu(x)),
+            "geluExact": flat(nnx.gelu(x, approximate=False))}
+
+
+write_fixture("layers", "activations", activation_cases())

@@ -32,6 +32,7 @@ CASES = {
     "adam": optax.adam(0.01),
     "adamw": optax.adamw(0.01, weight_decay=0.1),
     "clip_adam": optax.chain(optax.clip_by_global_norm(1.0), optax.adam(0.01)),
+    "sgd_schedule": optax.sgd(lambda count: 0.1 * 0.5 ** count),
 }
 
 LOGITS = np.array([[2.0, -1.0, 0.5, 3.0], [-0.25, 0.0, 1.5, -2.0], [100.0, 0.0, -100.0, 50.0]], np.float32)

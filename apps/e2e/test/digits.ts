@@ -1,4 +1,5 @@
 // Shared by the cpu and webgpu suites: the digits MLP, its training loop and evaluation.
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { nnx, optax } from 'nnx-ts';
 import {
@@ -13,7 +14,7 @@ import {
 
 export { DIGITS_FEATURES, type DigitsSet };
 
-const DATA = new URL('../../examples/data/digits.csv.gz', import.meta.url).pathname;
+const DATA = fileURLToPath(new URL('../../examples/data/digits.csv.gz', import.meta.url));
 
 /** The same deterministic split as `pnpm train`: seeded shuffle, last 20% held out. */
 export function digitsSplit(): { train: DigitsSet; heldOut: DigitsSet } {

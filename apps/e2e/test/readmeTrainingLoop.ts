@@ -2,12 +2,13 @@
 // replaced by the same names passed in scope, the TypeScript is stripped of types by `ts.transpileModule`, and
 // `nnx.read` is wrapped to sample `tf.memory()` after every call (the loop reads each step's loss).
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { nnx, ocp, optax, random, tree } from 'nnx-ts';
 import ts from 'typescript';
 import type { MemorySample } from './digits.js';
 
-const README = new URL('../../../packages/module/README.md', import.meta.url).pathname;
+const README = fileURLToPath(new URL('../../../packages/module/README.md', import.meta.url));
 const IMPORT = /^import\s+(?:\*\s+as\s+(\w+)|\{([^}]*)\})\s+from\s+'([^']+)';\s*$/;
 
 /** The code block under the README's "## Training loop" heading. */

@@ -1,11 +1,12 @@
 // `pnpm train`: trains a 64-64-10 MLP on the UCI digits data on the cpu backend, prints the held-out accuracy and
 // saves a checkpoint to ./checkpoints/digits.
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { nnx, ocp, optax, setBackend } from 'nnx-ts';
 import { DIGITS_CLASSES, DIGITS_FEATURES, loadDigits, permutation, splitDigits, takeRows, type DigitsSet } from './digitsData.js';
 
-const DATA = new URL('../data/digits.csv.gz', import.meta.url);
+const DATA = fileURLToPath(new URL('../data/digits.csv.gz', import.meta.url));
 const CHECKPOINT_DIR = resolve('checkpoints/digits');
 const EPOCHS = 20;
 const BATCH = 32;
@@ -48,7 +49,7 @@ async function accuracy(model: Mlp, set: DigitsSet): Promise<number> {
 
 async function main(): Promise<void> {
   await setBackend('cpu');
-  const { train, heldOut } = splitDigits(loadDigits(DATA.pathname), 0);
+  const { train, heldOut } = splitDigits(loadDigits(DATA), 0);
   console.log(`digits: ${train.n} training rows, ${heldOut.n} held out; MLP 64-64-10, adam(${LEARNING_RATE}), cpu`);
 
   const model = new Mlp(DIGITS_FEATURES, 64, DIGITS_CLASSES, { rngs: new nnx.Rngs(0) });

@@ -1,4 +1,5 @@
 import { BackendError } from './errors.js';
+import { importNodeOnly } from './nodeImport.js';
 
 /**
  * Where Debian's `chromium` package installs SwiftShader's Vulkan driver (a CPU implementation Dawn accepts);
@@ -37,12 +38,12 @@ export async function provideNodeWebgpu(): Promise<void> {
   const scope = globalThis as { navigator?: { gpu?: unknown } };
   if (scope.navigator?.gpu !== undefined || !isNode()) return;
   if (process.env['VK_ICD_FILENAMES'] === undefined && process.env['VK_DRIVER_FILES'] === undefined) {
-    const { existsSync } = await import('node:fs');
+    const { existsSync } = await importNodeOnly<typeof import('node:fs')>('node:fs');
     if (existsSync(SWIFTSHADER_ICD)) process.env['VK_ICD_FILENAMES'] = SWIFTSHADER_ICD;
   }
   let webgpu: WebgpuModule;
   try {
-    webgpu = (await import('webgpu')) as unknown as WebgpuModule;
+    webgpu = await importNodeOnly<WebgpuModule>('webgpu');
   } catch (cause) {
     throw new BackendError('webgpu', `Cannot load the \`webgpu\` package. ${INSTALL_HINT}`, { cause });
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from './errors.js';
 import { ensureGradients } from './gradients/registerGradients.js';
+import { importNodeOnly } from './nodeImport.js';
 import { provideNodeWebgpu, requireAdapter } from './nodeWebgpu.js';
 
 /**
@@ -15,8 +16,8 @@ const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
 async function configureWasm(): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') return;
-  const { createRequire } = await import('node:module');
-  const { dirname } = await import('node:path');
+  const { createRequire } = await importNodeOnly<typeof import('node:module')>('node:module');
+  const { dirname } = await importNodeOnly<typeof import('node:path')>('node:path');
   const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
   wasm.setWasmPaths(`${dirname(entry)}/`);
 }

@@ -21,7 +21,7 @@ describe('Linear', () => {
     expect(y.shape).toEqual([2, c.out]);
     const got = (await y.data()) as Float32Array;
     const want = fromBits(c.y);
-    got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5));
+    got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want[i]!))));
     y.dispose();
   });
 

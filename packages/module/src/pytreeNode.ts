@@ -1,7 +1,7 @@
 // Generic pytree nodes inside graphs: any type registered with @nnx-ts/pytree's `registerNode` (other than the
 // Pytree/Variable/State registrations of this package, which the graph engine handles itself) is taken apart one
 // level, like Flax's `PytreeNodeImpl` over `jax.tree_util.tree_flatten_with_path`.
-import { flattenWithPath, isPlainObject, unflatten as unflattenTree, type KeyEntry, type TreeDef } from '@nnx-ts/pytree';
+import { flattenWithPath, isPlainObject, lookupNode, unflatten as unflattenTree, type KeyEntry, type TreeDef } from '@nnx-ts/pytree';
 import { compareKeys, sortedKeysOf, type Key } from './paths.js';
 import { isPytree } from './pytree.js';
 import { isMapping, isState } from './state.js';
@@ -48,6 +48,8 @@ function keyOfEntry(entry: KeyEntry): Key {
  */
 export function registeredNodeParts(x: object): RegisteredNodeParts | undefined {
   if (Array.isArray(x) || isPlainObject(x) || isPytree(x) || isVariable(x) || isState(x)) return undefined;
+  // Cheap registry check first: most static attribute values are not registered nodes.
+  if (lookupNode(x) === undefined) return undefined;
   const [pairs, treedef] = flattenWithPath(x, { isLeaf: isOwnChild(x) });
   if (treedef.node.kind !== 'custom') return undefined;
   const keyed = pairs.map(([path, child], i) => ({ key: keyOfEntry(path[0]!), child, i }));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FilterError, OptState, Pytree, isMapping, isVariable, pure, state } from '@nnx-ts/module';
+import { FilterError, OptState, Pytree, StateError, isMapping, isVariable, pure, state } from '@nnx-ts/module';
 import type { Filter, Variable } from '@nnx-ts/module';
 import { leaves, map } from '@nnx-ts/pytree';
 import { applyUpdates } from './transform.js';
@@ -32,7 +32,7 @@ function variablesOf(tree: unknown): Variable<tf.Tensor>[] {
 
 function assignLeaves(targets: Variable<tf.Tensor>[], values: tf.Tensor[], what: string): void {
   if (targets.length !== values.length) {
-    throw new FilterError(`Optimizer.update: ${what} has ${values.length} leaves, expected ${targets.length}`);
+    throw new StateError(`Optimizer.update: ${what} has ${values.length} leaves, expected ${targets.length}`);
   }
   targets.forEach((v, i) => {
     if (v.value !== values[i]) v.value = values[i]!;

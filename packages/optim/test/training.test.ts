@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { Module, Param, state, toFlatState } from '@nnx-ts/module';
+import { Module, Param, fromFlatState, state, toFlatState } from '@nnx-ts/module';
 import type { State } from '@nnx-ts/module';
 import { valueAndGrad } from '@nnx-ts/transforms';
 import { Optimizer, adam, softmaxCrossEntropyWithIntegerLabels } from '../src/index.js';
@@ -46,5 +46,17 @@ describe('Optimizer with valueAndGrad', () => {
     expect(last).toBeLessThan(first * 0.5);
     expect(await optimizer.step.value.data()).toEqual(new Int32Array([54]));
     tf.dispose([x, y]);
+  });
+});
+
+describe('Optimizer.update errors', () => {
+  it('rejects grads whose structure differs from state(model, wrt), leaving the model unchanged', async () => {
+    const model = new Classifier();
+    const optimizer = new Optimizer(model, adam(0.05), { wrt: Param });
+    const grads = fromFlatState([[['linear', 'kernel'], tf.ones([4, 3])]]);
+    expect(() => optimizer.update(model, grads)).toThrow();
+    expect(Array.from(await model.linear.bias.value.data())).toEqual([0, 0, 0]);
+    expect(await optimizer.step.value.data()).toEqual(new Int32Array([0]));
+    tf.dispose(toFlatState(grads).leaves as tf.Tensor[]);
   });
 });

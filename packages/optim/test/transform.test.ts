@@ -17,6 +17,8 @@ const transforms: Record<string, () => GradientTransformation> = {
   adam: () => adam(0.01),
   adamw: () => adamw(0.01, { weightDecay: 0.1 }),
   clip_adam: () => chain(clipByGlobalNorm(1), adam(0.01)),
+  // optax.sgd(lambda count: 0.1 * 0.5 ** count): the schedule keeps its own count, starting at 0.
+  sgd_schedule: () => sgd((count) => tf.mul(0.1, tf.pow(0.5, tf.cast(count, 'float32'))) as tf.Scalar),
 };
 
 /** One step that disposes everything it replaces. */

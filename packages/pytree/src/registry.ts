@@ -78,7 +78,14 @@ export function registerNode<T>(match: (x: unknown) => x is T, type: NodeType<T>
   else reg.entries.push(entry);
 }
 
-/** The registered node type matching `x`, if any. */
+/**
+ * The registered node type matching `x`, if any (built-in arrays and plain objects are not registry entries).
+ *
+ * @example
+ * ```ts
+ * lookupNode(new Point(1, 2))?.name; // 'example.Point'
+ * ```
+ */
 export function lookupNode(x: unknown): RegisteredNode | undefined {
   for (const entry of registry().entries) {
     if (entry.match(x)) return entry;

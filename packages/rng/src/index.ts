@@ -35,3 +35,10 @@ export {
   laplaceValues,
   categorical,
 } from './samplers.js';
+export {
+  registerRandomKernels,
+  uniformOnDevice,
+  bernoulliOnDevice,
+  THREEFRY_UNIFORM,
+  THREEFRY_BERNOULLI,
+} from './kernels/randomKernels.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { KeyError } from './errors.js';
 import { erf32, erfInv32, fma32, nextAfter32 } from './float32.js';
 import { HostUint32Array, KeyArray } from './hostArrays.js';
+import { bernoulliOnDevice, uniformOnDevice } from './kernels/randomKernels.js';
 import { threefry2x32, threefryWords } from './threefry.js';
 
 const fr = Math.fround;
@@ -235,6 +236,8 @@ export function uniformValues(k: KeyArray, shape: Shape, minval = 0, maxval = 1,
  * ```
  */
 export function uniform(k: KeyArray, shape: Shape = [], minval = 0, maxval = 1, options: SampleOptions = {}): tf.Tensor {
+  // Partitionable mode runs as a TF.js kernel on the active backend (a WGSL shader on webgpu): nothing is uploaded.
+  if (options.mode !== 'legacy') return uniformOnDevice(k, shape, minval, maxval);
   return tf.tensor(uniformValues(k, shape, minval, maxval, options), [...shape], 'float32');
 }
 
@@ -292,6 +295,7 @@ export function truncatedNormal(k: KeyArray, lower: number, upper: number, shape
  * ```
  */
 export function bernoulli(k: KeyArray, p = 0.5, shape: Shape = [], options: SampleOptions = {}): tf.Tensor {
+  if (options.mode !== 'legacy') return bernoulliOnDevice(k, p, shape);
   const pf = fr(p);
   const u = uniformValues(k, shape, 0, 1, options);
   const mask = new Uint8Array(u.length);

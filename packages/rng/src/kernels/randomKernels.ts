@@ -132,6 +132,7 @@ function keyWords(k: KeyArray, fn: string): [number, number] {
 }
 
 function hasKernel(kernelName: string): boolean {
+  registerRandomKernels();
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }
 
