@@ -20,8 +20,8 @@ async function useWebGpu(): Promise<void> {
   expect(tf.getBackend()).toBe('webgpu');
 }
 
+// Each test selects webgpu itself, so that a missing adapter fails the tests rather than skipping them.
 beforeAll(async () => {
-  await useWebGpu();
   workDir = await mkdtemp(join(tmpdir(), 'nnx-ts-e2e-webgpu-'));
 });
 afterAll(async () => {

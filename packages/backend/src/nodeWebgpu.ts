@@ -16,7 +16,7 @@ export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 const INSTALL_HINT =
   'In Node, WebGPU needs the optional peer dependency `webgpu` (npm i webgpu@0.6.2) and a Vulkan driver; without a GPU, ' +
-  "install Debian's chromium (apt-get install -y chromium) for SwiftShader at " +
+  "install Debian's chromium and the Vulkan loader (apt-get install -y chromium libvulkan1) for SwiftShader at " +
   SWIFTSHADER_ICD +
   ' (or set VK_ICD_FILENAMES).';
 

@@ -1,3 +1,4 @@
+import { registerRandomKernels } from '@nnx-ts/rng';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from './errors.js';
 import { ensureGradients } from './gradients/registerGradients.js';
@@ -38,7 +39,8 @@ async function load(name: BackendName): Promise<void> {
 }
 
 /**
- * Chooses the TensorFlow.js backend for everything that follows and registers every gradient nnx-ts needs.
+ * Chooses the TensorFlow.js backend for everything that follows and registers every gradient nnx-ts needs, plus
+ * the threefry random kernels of `@nnx-ts/rng`.
  * `cpu` is pure JavaScript; `wasm` is ~20-40x faster on large matrix products; `webgpu` uses the browser's
  * `navigator.gpu`, or in Node the `webgpu` package (Dawn), falling back to SwiftShader from Debian's chromium when
  * the machine has no GPU. Resolves once the backend is ready; rejects with a {@link BackendError} saying what is missing.
@@ -66,4 +68,5 @@ export async function setBackend(name: BackendName): Promise<void> {
     throw new BackendError(name, `TensorFlow.js failed to initialise the ${name} backend.`);
   }
   ensureGradients();
+  registerRandomKernels();
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { THREEFRY_UNIFORM } from '@nnx-ts/rng';
 import { BackendError, setBackend } from '../src/index.js';
 import { expectCorrectMatMul, expectGradient } from './matMulReference.js';
 
@@ -9,6 +10,7 @@ describe("setBackend('cpu')", () => {
     expect(tf.getBackend()).toBe('cpu');
     await expectCorrectMatMul(40, 30, 50);
     await expectGradient();
+    expect(tf.getKernel(THREEFRY_UNIFORM, 'cpu')).toBeDefined();
   });
 
   it('rejects an unknown backend with a typed error', async () => {

@@ -23,6 +23,10 @@ export {
   laplace,
   laplaceValues,
   categorical,
+  uniformOnDevice,
+  bernoulliOnDevice,
+  threefry2x32,
+  KEY_DTYPE,
 } from '@nnx-ts/rng';
 export type {
   SampleOptions,

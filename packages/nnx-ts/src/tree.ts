@@ -14,6 +14,7 @@ export {
   mapWithPath,
   mapWithPathN,
   isPlainObject,
+  lookupNode,
   registerNode,
   registeredNodeNames,
   TreeDef,

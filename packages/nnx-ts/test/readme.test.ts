@@ -21,7 +21,7 @@ it('runs the README example and its jitted step lowers the loss', async () => {
 
   const model = new Model(2, 64, 3, { rngs: new nnx.Rngs(0) });
   const optimizer = new nnx.Optimizer(model, optax.adam(1e-3), { wrt: nnx.Param });
-  const trainStep = nnx.jit((model: Model, optimizer: nnx.Optimizer, x: tf.Tensor, y: tf.Tensor) => {
+  const trainStep = nnx.jit((model: Model, optimizer: nnx.Optimizer<Model>, x: tf.Tensor, y: tf.Tensor) => {
     const lossFn = (model: Model) => tf.mean(tf.square(tf.sub(model.call(x), y)));
     const [loss, grads] = nnx.valueAndGrad(lossFn)(model);
     optimizer.update(model, grads);

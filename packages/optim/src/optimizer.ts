@@ -40,7 +40,7 @@ function assignLeaves(targets: Variable<tf.Tensor>[], values: tf.Tensor[], what:
 }
 
 /**
- * NNX 0.11 `Optimizer`: holds `tx`, the optax state as `OptState` Variables (`optState`, splittable and
+ * NNX 0.11 `Optimizer<M>` (`M` is the model type, as Flax's `Optimizer[M]`; it only types `update`): holds `tx`, the optax state as `OptState` Variables (`optState`, splittable and
  * checkpointable with `state(optimizer)`), and a `step` counter. It does not hold the model: pass it to `update`.
  *
  * @example
@@ -50,13 +50,13 @@ function assignLeaves(targets: Variable<tf.Tensor>[], values: tf.Tensor[], what:
  * optimizer.update(model, grads);
  * ```
  */
-export class Optimizer extends Pytree {
+export class Optimizer<M extends object = object> extends Pytree {
   declare step: OptState<tf.Scalar>;
   declare optState: unknown;
   declare tx: GradientTransformation<any>;
   declare wrt: Filter;
 
-  constructor(model: object, tx: GradientTransformation<any>, options: OptimizerOptions) {
+  constructor(model: M, tx: GradientTransformation<any>, options: OptimizerOptions) {
     super();
     if (options?.wrt === undefined) {
       throw new FilterError(
@@ -79,7 +79,7 @@ export class Optimizer extends Pytree {
    * `grads` is the State from `valueAndGrad` (same paths as `state(model, wrt)`); it stays owned by the caller.
    * Replaced parameters and optimizer state are disposed.
    */
-  update(model: object, grads: object): void {
+  update(model: M, grads: object): void {
     if (grads === undefined) throw new TypeError('Optimizer.update(model, grads): both are required since Flax 0.11.0');
     const selected = state(model, this.wrt);
     const paramVars = variablesOf(selected);

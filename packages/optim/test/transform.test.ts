@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { adam, adamw, applyUpdates, chain, clipByGlobalNorm, disposeTree, sgd } from '../src/index.js';
+import { adam, adamw, addDecayedWeights, applyUpdates, chain, clipByGlobalNorm, disposeTree, sgd } from '../src/index.js';
 import type { GradientTransformation, Tree } from '../src/index.js';
 import { fixture } from './fixtures.js';
 
@@ -84,5 +84,23 @@ describe('known answers', () => {
       row.forEach((w, i) => expect(Math.abs(got[i]! - w)).toBeLessThanOrEqual(2 * 2 ** -23 * Math.abs(w)));
     }
     disposeTree([params, state as Tree]);
+  });
+});
+
+describe('clipByGlobalNorm and addDecayedWeights', () => {
+  it('leaves updates below maxNorm unchanged and rescales larger ones to norm maxNorm', async () => {
+    const small = { a: tf.tensor1d([0.3, 0.4]) }; // norm 0.5
+    const large = { a: tf.tensor1d([3, 4]) }; // norm 5
+    const [u1] = clipByGlobalNorm(1).update(small, {});
+    const [u2] = clipByGlobalNorm(1).update(large, {});
+    expect(Array.from(await (u1 as Record<string, tf.Tensor>).a!.data())).toEqual(Array.from(new Float32Array([0.3, 0.4])));
+    expect(Array.from(await (u2 as Record<string, tf.Tensor>).a!.data())).toEqual(Array.from(new Float32Array([0.6, 0.8])));
+    disposeTree([small, large, u1, u2]);
+  });
+
+  it('addDecayedWeights needs params', () => {
+    const g = { a: tf.ones([2]) };
+    expect(() => addDecayedWeights(0.1).update(g, {})).toThrow(TypeError);
+    disposeTree(g);
   });
 });

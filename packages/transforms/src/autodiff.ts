@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Param, TransformError, type Filter, type State, type Variable } from '@nnx-ts/module';
-import { ensureGradients } from './gradients.js';
+import { ensureGradients } from '@nnx-ts/backend';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { adoptKeptTensors } from './engineScope.js';
 import { diffVariables, gradientState, isGraphArgument, type DiffEntry } from './diffState.js';

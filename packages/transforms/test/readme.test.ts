@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { ensureGradients } from '@nnx-ts/backend';
+
+ensureGradients();
 import ts from 'typescript';
 import { expect, it } from 'vitest';
 

@@ -1,6 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { ensureGradients } from '@nnx-ts/backend';
+
+ensureGradients();
 import { Module, Param } from '@nnx-ts/module';
 import { describe, expect, it } from 'vitest';
 import { remat, valueAndGrad } from '../src/index.js';
