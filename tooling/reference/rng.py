@@ -50,6 +50,9 @@ def samplers(mode_partitionable: bool):
     return cases
 
 
+P5 = np.array([0.1, 0.25, 0.05, 0.4, 0.2], dtype=np.float32)
+
+
 def more_samplers(mode_partitionable: bool):
     jax.config.update("jax_threefry_partitionable", mode_partitionable)
     cases = []
@@ -65,6 +68,8 @@ def more_samplers(mode_partitionable: bool):
             "permutation_1000": [int(v) for v in np.asarray(jax.random.permutation(k, 1000))],
             "choice_replace": [int(v) for v in np.asarray(jax.random.choice(k, 10, (6,)))],
             "choice_noreplace": [int(v) for v in np.asarray(jax.random.choice(k, 10, (6,), replace=False))],
+            "choice_p_replace": [int(v) for v in np.asarray(jax.random.choice(k, 5, (9,), p=P5))],
+            "choice_p_noreplace": [int(v) for v in np.asarray(jax.random.choice(k, 5, (3,), replace=False, p=P5))],
             "gumbel": f32bits(jax.random.gumbel(k, (7,))),
             "exponential": f32bits(jax.random.exponential(k, (7,))),
             "laplace": f32bits(jax.random.laplace(k, (7,))),
@@ -117,4 +122,13 @@ def rngs_sequences():
 
 write_fixture("rng", "samplers", {"partitionable": samplers(True), "legacy": samplers(False)})
 write_fixture("rng", "rngs", rngs_sequences())
+def xla_log():
+    """XLA:CPU's float32 log (used by gumbel and log1p): inputs across many magnitudes and their jitted log, as bits."""
+    rs = np.random.RandomState(7)
+    x = np.concatenate([rs.uniform(1e-6, 1, 1500), rs.uniform(1, 1000, 500), np.exp(rs.uniform(-80, 80, 1000)),
+                        1 + rs.uniform(-1e-3, 1e-3, 500), [0.5, 1.0, 2.0, 0.70710677, 0.70710683]]).astype(np.float32)
+    return {"x": f32bits(x), "log": f32bits(jax.jit(jnp.log)(x)), "log1p": f32bits(jax.jit(jnp.log1p)(x - np.float32(0.5)))}
+
+
+write_fixture("rng", "xla_log", xla_log())
 write_fixture("rng", "more_samplers", {"partitionable": more_samplers(True), "legacy": more_samplers(False)})

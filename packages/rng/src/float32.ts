@@ -28,7 +28,54 @@ export function fma32(a: number, b: number, c: number): number {
  */
 export function log1p32(x: number): number {
   if (Math.abs(x) < 0.41421356237309503) return fr(Math.log1p(x));
-  return fr(Math.log(fr(1 + x)));
+  return log32(fr(1 + x));
+}
+
+const LOG_P = [
+  7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
+  2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+].map(fr);
+const LOG_Q1 = fr(-2.1219444e-4);
+const LOG_Q2 = fr(0.693359375);
+const SQRT_HALF = fr(Math.SQRT1_2);
+const LOG_F32 = new Float32Array(1);
+const LOG_U32 = new Uint32Array(LOG_F32.buffer);
+
+/**
+ * XLA:CPU's float32 `log` (not correctly rounded: it differs from it by 1 ulp on ~14 % of inputs): Cephes' polynomial
+ * for log(1 + x) on the mantissa in [sqrt(1/2), sqrt(2)), evaluated in Estrin form with fused multiply-adds, the
+ * exponent's low part fused into the last multiply. Matches `jax.jit(jnp.log)` on every float32 tested (1.2M values
+ * from 1e-35 to 1e35).
+ */
+export function log32(value: number): number {
+  const v = fr(value);
+  if (!(v > 0) || v === Infinity) return Math.log(v);
+  LOG_F32[0] = v;
+  const biased = (LOG_U32[0]! >>> 23) & 0xff;
+  if (biased === 0) return fr(Math.log(v)); // subnormal: no sampler produces one
+  let e = biased - 126;
+  LOG_U32[0] = (LOG_U32[0]! & 0x007fffff) | 0x3f000000;
+  const m = LOG_F32[0]!; // mantissa in [0.5, 1)
+  let x = fr(m - 1);
+  if (m < SQRT_HALF) {
+    x = fr(x + m);
+    e -= 1;
+  }
+  const x2 = fr(x * x);
+  const x3 = fr(x2 * x);
+  const [p0, p1, p2, p3, p4, p5, p6, p7, p8] = LOG_P as [number, number, number, number, number, number, number, number, number];
+  let y = fma32(p0, x, p1);
+  let y1 = fma32(p3, x, p4);
+  let y2 = fma32(p6, x, p7);
+  y = fma32(y, x, p2);
+  y1 = fma32(y1, x, p5);
+  y2 = fma32(y2, x, p8);
+  y = fma32(y, x3, y1);
+  y = fma32(y, x3, y2);
+  y = fma32(y, x3, fr(e * LOG_Q1));
+  x = fma32(x2, -0.5, x);
+  x = fr(x + y);
+  return fma32(e, LOG_Q2, x);
 }
 
 const ERFINV_SMALL = [

@@ -35,6 +35,7 @@ export {
   laplaceValues,
   categorical,
 } from './samplers.js';
+export type { ChoiceOptions } from './samplers.js';
 export {
   registerRandomKernels,
   uniformOnDevice,

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KeyError } from './errors.js';
 import type { KeyArray } from './hostArrays.js';
-import { log1p32 } from './float32.js';
+import { log1p32, log32 } from './float32.js';
+
+const fr = Math.fround;
 import { bits32, sizeOf, split, uniformValues, type SampleOptions, type Shape } from './random.js';
 
 // Samplers built on random bits and uniform, following jax/_src/random/core.py. Integer results are exact and live on
 // the host (Int32Array); float results are tensors (their `*Values` twins return the host Float32Array).
 
-const fr = Math.fround;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 const FLOAT32_TINY = 1.1754943508222875e-38;
@@ -90,36 +91,74 @@ export function permutation(k: KeyArray, x: number | ArrayLike<number>, options:
 }
 
 /**
- * Draws `prod(shape)` samples from `0..n-1` (or from `values`), as `jax.random.choice` without `p`: with replacement
- * via `randint`, without via `permutation`. On the host.
+ * Options of {@link choice}.
+ *
+ * @example
+ * ```ts
+ * choice(key(0), 3, [5], { p: [0.2, 0.5, 0.3] });
+ * ```
+ */
+export interface ChoiceOptions extends SampleOptions {
+  /** Sample with replacement (default true). */
+  replace?: boolean;
+  /** Probabilities of the `n` inputs (default uniform). */
+  p?: ArrayLike<number>;
+}
+
+/**
+ * Draws `prod(shape)` samples from `0..n-1` (or from `values`), as `jax.random.choice`: without `p` via `randint`
+ * (with replacement) or `permutation` (without); with `p` via inverse-CDF search on the float32 cumulative sum (with
+ * replacement) or the Gumbel top-k trick (without). On the host.
  *
  * @example
  * ```ts
  * choice(key(1), 10, [3], { replace: false });
  * ```
  */
-export function choice(
-  k: KeyArray,
-  a: number | ArrayLike<number>,
-  shape: Shape = [],
-  options: SampleOptions & { replace?: boolean } = {},
-): Int32Array {
+export function choice(k: KeyArray, a: number | ArrayLike<number>, shape: Shape = [], options: ChoiceOptions = {}): Int32Array {
   const nInputs = typeof a === 'number' ? a : a.length;
   const draws = sizeOf(shape);
   if (draws === 0) return new Int32Array(0);
   if (!Number.isInteger(nInputs) || nInputs <= 0) throw new KeyError('choice: a must be greater than 0 unless no samples are taken');
-  const pick = (idx: Int32Array) => (typeof a === 'number' ? idx : Int32Array.from(idx, (i) => a[i]!));
-  if (options.replace ?? true) return pick(randint(k, shape, 0, nInputs, options));
-  if (draws > nInputs) {
+  const replace = options.replace ?? true;
+  if (!replace && draws > nInputs) {
     throw new KeyError(`choice: cannot take a larger sample (size ${draws}) than population (size ${nInputs}) when replace is false`);
   }
-  return pick(permutation(k, nInputs, options).slice(0, draws));
+  const pick = (idx: Int32Array) => (typeof a === 'number' ? idx : Int32Array.from(idx, (i) => a[i]!));
+  const { p } = options;
+  if (p === undefined) {
+    return pick(replace ? randint(k, shape, 0, nInputs, options) : permutation(k, nInputs, options).slice(0, draws));
+  }
+  if (p.length !== nInputs) throw new KeyError(`choice: p must have ${nInputs} entries (one per input), got ${p.length}`);
+  if (replace) {
+    const cumulative = new Float32Array(nInputs);
+    let total = 0;
+    for (let i = 0; i < nInputs; i++) cumulative[i] = total = fr(total + fr(p[i]!));
+    const u = uniformValues(k, shape, 0, 1, options);
+    const out = new Int32Array(draws);
+    for (let d = 0; d < draws; d++) {
+      const r = fr(total * fr(1 - u[d]!));
+      let lo = 0;
+      let hi = nInputs;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (cumulative[mid]! < r) lo = mid + 1;
+        else hi = mid;
+      }
+      out[d] = lo;
+    }
+    return pick(out);
+  }
+  const g = gumbelValues(k, [nInputs], options);
+  const scores = Float32Array.from(g, (v, i) => fr(v + log32(fr(p[i]!))));
+  const order = Array.from({ length: nInputs }, (_, i) => i).sort((x, y) => scores[y]! - scores[x]! || x - y);
+  return pick(Int32Array.from(order.slice(0, draws)));
 }
 
 /** Float32 Gumbel samples on the host: `-log(-log(uniform(tiny, 1)))`. */
 export function gumbelValues(k: KeyArray, shape: Shape, options: SampleOptions = {}): Float32Array {
   const u = uniformValues(k, shape, FLOAT32_TINY, 1, options);
-  for (let i = 0; i < u.length; i++) u[i] = -fr(Math.log(-fr(Math.log(u[i]!))));
+  for (let i = 0; i < u.length; i++) u[i] = -log32(-log32(u[i]!));
   return u;
 }
 

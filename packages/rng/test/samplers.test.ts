@@ -34,11 +34,10 @@ for (const mode of ['partitionable', 'legacy'] as RngMode[]) {
         expect(Array.from(permutation(k, 1000, o))).toEqual(c.permutation_1000);
         expect(Array.from(choice(k, 10, [6], o))).toEqual(c.choice_replace);
         expect(Array.from(choice(k, 10, [6], { ...o, replace: false }))).toEqual(c.choice_noreplace);
-        // Gumbel's outer log amplifies the 1-ulp differences of XLA's float32 log near u = 1/e (result near 0), so it is
-        // compared within 2 ulp of max(1, |x|) rather than 2 ulp of x.
-        const g = gumbelValues(k, [7], o);
-        const expectedG = new Float32Array(new Uint32Array(c.gumbel).buffer);
-        g.forEach((v, i) => expect(Math.abs(v - expectedG[i]!)).toBeLessThanOrEqual(2 * 2 ** -23 * Math.max(1, Math.abs(expectedG[i]!))));
+        const p = [0.1, 0.25, 0.05, 0.4, 0.2];
+        expect(Array.from(choice(k, 5, [9], { ...o, p }))).toEqual(c.choice_p_replace);
+        expect(Array.from(choice(k, 5, [3], { ...o, p, replace: false }))).toEqual(c.choice_p_noreplace);
+        expect(maxUlp(gumbelValues(k, [7], o), c.gumbel)).toBeLessThanOrEqual(2);
         expect(maxUlp(exponentialValues(k, [7], o), c.exponential)).toBeLessThanOrEqual(2);
         expect(maxUlp(laplaceValues(k, [7], o), c.laplace)).toBeLessThanOrEqual(2);
         const logits = tf.tensor2d(c.categorical_logits);
@@ -57,6 +56,7 @@ describe('sampler bad input', () => {
     expect(() => permutation(key(0), -1)).toThrow(/non-negative integer/);
     expect(() => choice(key(0), 3, [5], { replace: false })).toThrow(/larger sample \(size 5\).*population \(size 3\)/);
     expect(() => choice(key(0), 0, [1])).toThrow(KeyError);
+    expect(() => choice(key(0), 3, [1], { p: [0.5, 0.5] })).toThrow(/p must have 3 entries/);
     expect(() => categorical(key(0), tf.scalar(1))).toThrow(/at least one axis/);
   });
 
