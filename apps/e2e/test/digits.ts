@@ -11,27 +11,15 @@ import {
   takeRows,
   type DigitsSet,
 } from '../../examples/src/digitsData.js';
+import { Mlp } from '../../examples/src/digitsModel.js';
 
-export { DIGITS_FEATURES, type DigitsSet };
+export { DIGITS_FEATURES, Mlp, type DigitsSet };
 
 const DATA = fileURLToPath(new URL('../../examples/data/digits.csv.gz', import.meta.url));
 
 /** The same deterministic split as `pnpm train`: seeded shuffle, last 20% held out. */
 export function digitsSplit(): { train: DigitsSet; heldOut: DigitsSet } {
   return splitDigits(loadDigits(DATA), 0);
-}
-
-export class Mlp extends nnx.Module {
-  linear1: nnx.Linear;
-  linear2: nnx.Linear;
-  constructor(din: number, dhidden: number, dout: number, { rngs }: { rngs: nnx.Rngs }) {
-    super();
-    this.linear1 = new nnx.Linear(din, dhidden, { rngs });
-    this.linear2 = new nnx.Linear(dhidden, dout, { rngs });
-  }
-  call(x: tf.Tensor): tf.Tensor {
-    return this.linear2.call(nnx.relu(this.linear1.call(x)));
-  }
 }
 
 export function newMlp(hidden: number, seed = 0): Mlp {
@@ -63,7 +51,7 @@ export interface TrainResult {
 export async function trainDigits(train: DigitsSet, options: TrainOptions): Promise<TrainResult> {
   const model = newMlp(options.hidden);
   const optimizer = new nnx.Optimizer(model, optax.adam(options.learningRate), { wrt: nnx.Param });
-  const trainStep = nnx.jit((m: Mlp, opt: nnx.Optimizer, x: tf.Tensor, labels: tf.Tensor) => {
+  const trainStep = nnx.jit((m: Mlp, opt: nnx.Optimizer<Mlp>, x: tf.Tensor, labels: tf.Tensor) => {
     const lossFn = (mm: Mlp) => tf.mean(optax.softmaxCrossEntropyWithIntegerLabels(mm.call(x), labels));
     const [loss, grads] = nnx.valueAndGrad(lossFn)(m);
     opt.update(m, grads);

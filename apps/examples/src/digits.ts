@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { nnx, ocp, optax, setBackend } from 'nnx-ts';
 import { DIGITS_CLASSES, DIGITS_FEATURES, loadDigits, permutation, splitDigits, takeRows, type DigitsSet } from './digitsData.js';
+import { Mlp } from './digitsModel.js';
 
 const DATA = fileURLToPath(new URL('../data/digits.csv.gz', import.meta.url));
 const CHECKPOINT_DIR = resolve('checkpoints/digits');
@@ -13,20 +14,7 @@ const BATCH = 32;
 const LEARNING_RATE = 3e-3;
 const BAR_WIDTH = 30;
 
-class Mlp extends nnx.Module {
-  linear1: nnx.Linear;
-  linear2: nnx.Linear;
-  constructor(din: number, dhidden: number, dout: number, { rngs }: { rngs: nnx.Rngs }) {
-    super();
-    this.linear1 = new nnx.Linear(din, dhidden, { rngs });
-    this.linear2 = new nnx.Linear(dhidden, dout, { rngs });
-  }
-  call(x: tf.Tensor): tf.Tensor {
-    return this.linear2.call(nnx.relu(this.linear1.call(x)));
-  }
-}
-
-const trainStep = nnx.jit((model: Mlp, optimizer: nnx.Optimizer, x: tf.Tensor, labels: tf.Tensor) => {
+const trainStep = nnx.jit((model: Mlp, optimizer: nnx.Optimizer<Mlp>, x: tf.Tensor, labels: tf.Tensor) => {
   const lossFn = (m: Mlp) => tf.mean(optax.softmaxCrossEntropyWithIntegerLabels(m.call(x), labels));
   const [loss, grads] = nnx.valueAndGrad(lossFn)(model);
   optimizer.update(model, grads);

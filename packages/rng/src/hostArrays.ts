@@ -7,7 +7,8 @@ const UINT32_ARRAY_BRAND = Symbol.for('nnx-ts.HostUint32Array');
 /** The dtype name of threefry key arrays, as JAX prints it. */
 export const KEY_DTYPE = 'key<threefry2x32>';
 
-function sizeOf(shape: readonly number[]): number {
+/** Number of elements of `shape`; a typed error for negative or non-integer dimensions. Internal. */
+export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new KeyError(`invalid shape [${shape.join(', ')}]: dimensions must be non-negative integers`);

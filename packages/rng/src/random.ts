@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KeyError } from './errors.js';
 import { erf32, erfInv32, fma32, nextAfter32 } from './float32.js';
-import { HostUint32Array, KeyArray } from './hostArrays.js';
+import { HostUint32Array, KeyArray, sizeOf } from './hostArrays.js';
 import { bernoulliOnDevice, uniformOnDevice } from './kernels/randomKernels.js';
 import { threefry2x32, threefryWords } from './threefry.js';
 
@@ -29,14 +29,6 @@ export interface SampleOptions {
 /** A shape argument: a list of dimensions (`[]` is a scalar). */
 export type Shape = readonly number[];
 
-export function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new KeyError(`invalid shape [${shape.join(', ')}]: dimensions must be non-negative integers`);
-    n *= d;
-  }
-  return n;
-}
 
 function singleKey(k: KeyArray, fn: string): [number, number] {
   if (!(k instanceof KeyArray)) throw new KeyError(`${fn}: expected a KeyArray, got ${String(k)}`);
@@ -116,13 +108,7 @@ export function split(k: KeyArray, num: number | Shape = 2, options: SampleOptio
     for (let i = 0; i < 2 * n; i++) iota[i] = i;
     return new KeyArray(shape, threefryWords(k0, k1, iota).slice());
   }
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    hi[i] = Math.floor(i / 4294967296);
-    lo[i] = i;
-  }
-  threefry2x32(k0, k1, hi, lo, hi, lo);
+  const [hi, lo] = hashIndices(k0, k1, n);
   const out = new Uint32Array(2 * n);
   for (let i = 0; i < n; i++) {
     out[2 * i] = hi[i]!;
@@ -166,6 +152,18 @@ export function foldIn(k: KeyArray, data: number | HostUint32Array): KeyArray {
   return new KeyArray(k.shape, out);
 }
 
+/** Partitionable mode's core: element i hashes the counter (i >>> 32, i) under the key; returns both output words. */
+function hashIndices(k0: number, k1: number, n: number): [Uint32Array, Uint32Array] {
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    hi[i] = Math.floor(i / 4294967296);
+    lo[i] = i;
+  }
+  threefry2x32(k0, k1, hi, lo, hi, lo);
+  return [hi, lo];
+}
+
 /** 32-bit random words for `n` elements (JAX's `random_bits(key, 32, shape)`, flattened). Internal. */
 export function bits32(k: KeyArray, n: number, mode: RngMode | undefined, fn: string): Uint32Array {
   const [k0, k1] = singleKey(k, fn);
@@ -174,13 +172,7 @@ export function bits32(k: KeyArray, n: number, mode: RngMode | undefined, fn: st
     for (let i = 0; i < n; i++) iota[i] = i;
     return threefryWords(k0, k1, iota).slice();
   }
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    hi[i] = Math.floor(i / 4294967296);
-    lo[i] = i;
-  }
-  threefry2x32(k0, k1, hi, lo, hi, lo);
+  const [hi, lo] = hashIndices(k0, k1, n);
   for (let i = 0; i < n; i++) hi[i] = hi[i]! ^ lo[i]!;
   return hi;
 }

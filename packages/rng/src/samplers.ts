@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KeyError } from './errors.js';
-import type { KeyArray } from './hostArrays.js';
+import { sizeOf, type KeyArray } from './hostArrays.js';
 import { log1p32, log32 } from './float32.js';
 
 const fr = Math.fround;
-import { bits32, sizeOf, split, uniformValues, type SampleOptions, type Shape } from './random.js';
+import { bits32, split, uniformValues, type SampleOptions, type Shape } from './random.js';
 
 // Samplers built on random bits and uniform, following jax/_src/random/core.py. Integer results are exact and live on
 // the host (Int32Array); float results are tensors (their `*Values` twins return the host Float32Array).

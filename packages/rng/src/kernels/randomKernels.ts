@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KeyError } from '../errors.js';
-import { KeyArray } from '../hostArrays.js';
-import { sizeOf, uniformValues, type Shape } from '../random.js';
+import { KeyArray, sizeOf } from '../hostArrays.js';
+import { uniformValues, type Shape } from '../random.js';
 import { fmaParams } from './exactFma.js';
 import { ThreefrySampleProgram } from './threefryProgram.js';
 
