@@ -215,6 +215,10 @@ export interface Flattened {
   graphdef: GraphDef;
   leaves: unknown[];
   paths: Key[][];
+  /** With `withRefs`: the graph nodes and Variables by their GraphDef index (what `unflatten`'s `existing` takes). */
+  refs?: object[];
+  /** With `withRefs`: the containers (lists, dicts, States) in visit order (what `existingContainers` takes). */
+  containers?: object[];
 }
 
 /**
@@ -226,8 +230,10 @@ export interface Flattened {
  * const { graphdef, paths, leaves } = flatten(model);
  * ```
  */
-export function flatten(root: unknown, options: { withPaths?: boolean } = {}): Flattened {
+export function flatten(root: unknown, options: { withPaths?: boolean; withRefs?: boolean } = {}): Flattened {
   const withPaths = options.withPaths ?? true;
+  const refs: object[] | undefined = options.withRefs === true ? [] : undefined;
+  const visited: object[] | undefined = options.withRefs === true ? [] : undefined;
   const nodes: Array<NodeDef | VariableDef | NodeRef> = [];
   const attributes: Attribute[] = [];
   const leaves: unknown[] = [];
@@ -245,6 +251,7 @@ export function flatten(root: unknown, options: { withPaths?: boolean } = {}): F
       }
       const index = refIndex.size;
       refIndex.set(node, index);
+      refs?.push(node);
       nodes.push({ kind: 'variable', type: node.constructor as VariableType, index, metadata: snapshot(node) });
       leaves.push(withPaths ? node : (node as Variable).value);
       if (withPaths) paths.push(path.slice());
@@ -263,6 +270,7 @@ export function flatten(root: unknown, options: { withPaths?: boolean } = {}): F
       }
       index = refIndex.size;
       refIndex.set(node, index);
+      refs?.push(node);
       type = node.constructor as NodeType;
       keys = sortedKeysOf(node);
     } else {
@@ -285,7 +293,10 @@ export function flatten(root: unknown, options: { withPaths?: boolean } = {}): F
     }
     const def: NodeDef = { kind: 'node', type, index, numAttributes: keys.length };
     nodes.push(metadata === undefined ? def : { ...def, metadata });
-    if (index < 0) containers.add(node);
+    if (index < 0) {
+      containers.add(node);
+      if (registered === undefined) visited?.push(node);
+    }
     const record = node as Record<Key, unknown>;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -327,7 +338,12 @@ export function flatten(root: unknown, options: { withPaths?: boolean } = {}): F
     leaves.push(root);
     paths.push([]);
   }
-  return { graphdef: new GraphDef(nodes, attributes, leaves.length), leaves, paths };
+  const result: Flattened = { graphdef: new GraphDef(nodes, attributes, leaves.length), leaves, paths };
+  if (refs !== undefined) {
+    result.refs = refs;
+    result.containers = visited;
+  }
+  return result;
 }
 
 function snapshot(v: Variable): VariableMetadata {
@@ -349,12 +365,63 @@ export interface UnflattenOptions {
   copyVariables?: boolean;
   /** A Variable built from a raw leaf gets a `tf.clone` of it (the caller keeps its tensor). Default false. */
   cloneRawValues?: boolean;
+  /**
+   * Existing objects by GraphDef index (NNX's outer merge): a graph node found here is cleared and re-initialised
+   * from the GraphDef (changed static attributes, added and deleted attributes, swapped children all show), and a
+   * Variable found here takes the leaf's value (through its `value` setter) and the recorded metadata. Indices
+   * without an entry are built fresh.
+   */
+  existing?: ReadonlyArray<object | undefined>;
+  /**
+   * Containers (lists, dicts, States) to refill instead of building new ones, in visit order — the `containers`
+   * of the {@link flatten} that produced this GraphDef. Used to restore a graph to an earlier flatten.
+   */
+  existingContainers?: readonly object[];
+  /**
+   * With `existing`: set Variables' values and metadata directly, without the `value` setter (no disposal of the
+   * current value, no transform check). Used to roll a graph back to an earlier flatten.
+   */
+  restore?: boolean;
+}
+
+/** Re-initialises an existing graph node with new attributes: what the new GraphDef does not name is deleted. */
+function reinitialize(obj: Record<Key, unknown>, keys: readonly Key[], values: readonly unknown[]): void {
+  const kept = new Set<string>();
+  for (let i = 0; i < keys.length; i++) {
+    kept.add(String(keys[i]));
+    obj[keys[i]!] = values[i];
+  }
+  for (const name of Object.keys(obj)) if (!kept.has(name)) delete obj[name];
+}
+
+function refill(container: Record<Key, unknown>, type: NodeType, keys: readonly Key[], values: readonly unknown[]): void {
+  if (type === 'list') (container as unknown as unknown[]).length = keys.length;
+  reinitialize(container, keys, values);
+}
+
+function updateExisting(v: Variable, leaf: unknown, metadata: VariableMetadata, restore: boolean): void {
+  const raw = isVariable(leaf) ? leaf.raw : leaf;
+  if (restore) {
+    v.raw = raw;
+    v.metadata = { ...metadata };
+    return;
+  }
+  if (v.raw !== raw) v.value = raw;
+  if (!metadataEqual(v.metadata, metadata)) v.metadata = { ...metadata };
+}
+
+function metadataEqual(a: VariableMetadata, b: VariableMetadata): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /**
  * Rebuilds a graph from a GraphDef and its leaves in flatten order. Graph nodes are created without running
  * their constructors and registered before their children (cycles work); `NodeRef`s restore sharing. A leaf that is
  * a Variable is reused (or copied, raw tensors cloned, with `copyVariables`); a raw value becomes a Variable of the recorded type and metadata.
+ * With `existing`, the graph is merged into existing objects instead (see {@link UnflattenOptions}).
  *
  * @example
  * ```ts
@@ -370,29 +437,49 @@ export function unflatten(graphdef: GraphDef, leaves: readonly unknown[], option
   if (nodes.length === 0) return leaves[0];
   const copy = options.copyVariables ?? false;
   const cloneRaw = options.cloneRawValues ?? false;
+  const existing = options.existing;
+  const existingContainers = options.existingContainers;
+  const restore = options.restore ?? false;
   const indexRef: unknown[] = [];
   let ni = 0;
   let ai = 0;
   let li = 0;
+  let ci = 0;
 
   const build = (): unknown => {
     const def = nodes[ni++]!;
     if (def.kind === 'ref') return indexRef[def.index];
     if (def.kind === 'variable') {
       const leaf = leaves[li++];
+      const target = existing?.[def.index];
       let v: unknown;
-      if (isVariable(leaf)) v = copy ? leaf.copy() : leaf;
+      if (target !== undefined) {
+        updateExisting(target as Variable, leaf, def.metadata, restore);
+        v = target;
+      } else if (isVariable(leaf)) v = copy ? leaf.copy() : leaf;
       else v = Variable.fromMetadata.call(def.type, cloneRaw ? own(shareValue(leaf)) : leaf, def.metadata);
       indexRef[def.index] = v;
       return v;
     }
-    let obj: Record<Key, unknown>;
     if (def.type === 'registered') {
       // Pytree nodes are not identity-tracked: children first, then a new object.
       const children = new Array<unknown>(def.numAttributes);
       for (let i = 0; i < def.numAttributes; i++) children[i] = buildAttribute();
       return rebuildRegisteredNode(def.metadata!, children);
     }
+    const target = def.index >= 0 ? existing?.[def.index] : existingContainers?.[ci++];
+    if (target !== undefined) {
+      if (def.index >= 0) indexRef[def.index] = target;
+      const keys = new Array<Key>(def.numAttributes);
+      const values = new Array<unknown>(def.numAttributes);
+      for (let i = 0; i < def.numAttributes; i++) {
+        keys[i] = attributes[ai]!.key;
+        values[i] = buildAttribute();
+      }
+      refill(target as Record<Key, unknown>, def.type, keys, values);
+      return target;
+    }
+    let obj: Record<Key, unknown>;
     if (def.type === 'list') obj = new Array(def.numAttributes) as unknown as Record<Key, unknown>;
     else if (def.type === 'dict') obj = {};
     else if (def.type === 'state') obj = new State();

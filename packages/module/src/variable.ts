@@ -4,6 +4,7 @@ import { StateError } from './errors.js';
 import { isHostArray } from './hostArray.js';
 import { isLazyValue, isShapeDtype, type LazyValue, type ShapeDtype } from './shapeDtype.js';
 import { MetadataValue, normalizeMetadata } from './withMetadata.js';
+import { VARIABLE_TRACE, checkWritable, journalDisplaced, registerCreated, type Trace } from './trace.js';
 
 /**
  * Brand of every Variable: `Symbol.for('nnx-ts.Variable')`.
@@ -76,7 +77,9 @@ export function shareValue<T>(x: T): T {
  * (`Param`, `BatchStat`, ...), which is what filters select on.
  *
  * A Variable owns its tensor: assigning `value` disposes the previous tensor unless it is the same one, and the
- * tensor is `tf.keep`-ed so that an enclosing `tf.tidy` does not free it.
+ * tensor is `tf.keep`-ed so that an enclosing `tf.tidy` does not free it. Inside a transform, only Variables the
+ * transformed function received through its arguments (or created) may be written; writing one captured by
+ * closure is a `TransformError` (see {@link Trace}).
  *
  * @example
  * ```ts
@@ -87,6 +90,8 @@ export function shareValue<T>(x: T): T {
  */
 export class Variable<T = any> {
   declare readonly [VARIABLE_BRAND]: true;
+  /** The trace this Variable may be written from; absent at the top level. */
+  declare [VARIABLE_TRACE]?: Trace;
   /** The stored value: a {@link LazyValue} not yet computed, or a {@link ShapeDtype} in an abstract model. */
   raw: T | ShapeDtype;
   /** Free-form metadata; its entries are part of the GraphDef. */
@@ -101,6 +106,7 @@ export class Variable<T = any> {
       Object.assign(this.metadata, value.metadata);
       this.raw = own(value.value);
     } else this.raw = own(value as T | ShapeDtype);
+    registerCreated(this);
   }
 
   /**
@@ -115,6 +121,7 @@ export class Variable<T = any> {
     const v = Object.create(this.prototype) as V;
     v.raw = value;
     v.metadata = { ...metadata };
+    registerCreated(v);
     return v;
   }
 
@@ -140,9 +147,11 @@ export class Variable<T = any> {
     if (isVariable(next)) {
       throw new StateError('Cannot assign a Variable as the value of a Variable; use updateFromState or copy');
     }
+    const trace = checkWritable(this);
     const prev = this.raw;
     this.raw = own(next);
-    if (prev !== next) disposeIfTensor(prev);
+    // Inside a journaling transform the value held before the first write is kept, for rollback.
+    if (prev !== next && !journalDisplaced(this, trace, prev)) disposeIfTensor(prev);
   }
 
   /** Shape of the value (without computing a lazy value). */
@@ -207,6 +216,7 @@ export class Variable<T = any> {
    */
   updateFromState(other: Variable<T>): void {
     if (other === this) return;
+    checkWritable(this);
     this.value = shareValue(other.raw) as T;
     if (!shallowEqual(this.metadata, other.metadata)) this.metadata = { ...other.metadata };
   }

@@ -5,6 +5,7 @@ import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { adoptKeptTensors } from './engineScope.js';
 import { diffVariables, gradientState, isGraphArgument, type DiffEntry } from './diffState.js';
 import { collectTensors } from './tensorWalk.js';
+import { runInPlace } from './inPlace.js';
 import type { AnyFunction } from './transformDecorator.js';
 
 /**
@@ -150,13 +151,8 @@ function runDifferentiated(fn: AnyFunction, options: GradOptions, name: string, 
   const hasAux = options.hasAux ?? false;
   return function (this: unknown, ...args: unknown[]): unknown {
     ensureGradients();
-    let out: unknown;
-    tf.tidy(() => {
-      const raw = differentiate(fn, this, args, spec, hasAux, name);
-      out = shape(raw, spec.single);
-      return collectTensors([args, out]);
-    });
-    return out;
+    const roots = this === undefined ? args : [this, ...args];
+    return runInPlace(name, roots, () => shape(differentiate(fn, this, args, spec, hasAux, name), spec.single));
   };
 }
 

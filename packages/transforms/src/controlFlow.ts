@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TransformError, flatten, isVariable } from '@nnx-ts/module';
+import { TransformError, flatten, isVariable, type Flattened } from '@nnx-ts/module';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { collectTensors } from './tensorWalk.js';
+import { runInPlace } from './inPlace.js';
 
 /** Runs `fn(...operands)` in one tidy scope keeping what the caller can reach: the operands' state and the output. */
 function runScoped<R>(fn: (...a: any[]) => R, operands: unknown[], name: string): R {
+  return runInPlace(name, operands, () => fn(...operands));
+}
+
+/** One loop iteration inside the loop's in-place call: its own tidy scope, so memory stays flat over iterations. */
+function runIteration<R>(fn: (...a: any[]) => R, operands: unknown[], name: string): R {
   let out: R | undefined;
   tf.tidy(() => {
     out = fn(...operands);
@@ -102,13 +108,22 @@ export async function switchAsync<A extends unknown[], R>(
  * The body must return the same reference structure as its input (NNX rule): same graph shape and the same
  * Variable objects in the same places. Values may change, plain numbers included (they are JAX leaves there).
  */
+/** Same nodes, attribute names and kinds (static values, like JAX's leaves, may change), and the very same Variables. */
+function sameReferenceStructure(a: Flattened, b: Flattened): boolean {
+  const [na, nb] = [a.graphdef.nodes, b.graphdef.nodes];
+  const [aa, ab] = [a.graphdef.attributes, b.graphdef.attributes];
+  if (na.length !== nb.length || aa.length !== ab.length || a.leaves.length !== b.leaves.length) return false;
+  for (let i = 0; i < na.length; i++) {
+    const [x, y] = [na[i]!, nb[i]!];
+    if (x.kind !== y.kind || x.index !== y.index) return false;
+    if (x.kind === 'node' && y.kind === 'node' && (x.type !== y.type || x.numAttributes !== y.numAttributes)) return false;
+  }
+  for (let i = 0; i < aa.length; i++) if (aa[i]!.key !== ab[i]!.key || aa[i]!.kind !== ab[i]!.kind) return false;
+  return a.leaves.every((leaf, k) => (isVariable(leaf) ? b.leaves[k] === leaf : !isVariable(b.leaves[k])));
+}
+
 function checkSameStructure(before: unknown, after: unknown, name: string): void {
-  const a = flatten(before);
-  const b = flatten(after);
-  const same =
-    a.graphdef.nodes.length === b.graphdef.nodes.length &&
-    a.leaves.length === b.leaves.length &&
-    a.leaves.every((leaf, k) => (isVariable(leaf) ? b.leaves[k] === leaf : !isVariable(b.leaves[k])));
+  const same = sameReferenceStructure(flatten(before), flatten(after));
   if (!same) {
     throw new TransformError(`${name} requires the body function's input and output to have the same reference and pytree structure.`);
   }
@@ -126,13 +141,15 @@ function checkSameStructure(before: unknown, after: unknown, name: string): void
 export function whileLoop<T>(condFun: (val: T) => boolean, bodyFun: (val: T) => T, initVal: T): T {
   assertSyncFunction(condFun, 'whileLoop');
   assertSyncFunction(bodyFun, 'whileLoop');
-  let val = initVal;
-  while (hostPredicate(condFun(val), 'whileLoop', 'whileLoopAsync')) {
-    const next = runScoped(bodyFun, [val], 'whileLoop');
-    checkSameStructure(val, next, 'whileLoop');
-    val = next;
-  }
-  return val;
+  return runInPlace('whileLoop', [initVal], () => {
+    let val = initVal;
+    while (hostPredicate(condFun(val), 'whileLoop', 'whileLoopAsync')) {
+      const next = runIteration(bodyFun, [val], 'whileLoop');
+      checkSameStructure(val, next, 'whileLoop');
+      val = next;
+    }
+    return val;
+  });
 }
 
 /**
@@ -165,11 +182,13 @@ export async function whileLoopAsync<T>(condFun: (val: T) => boolean | tf.Tensor
  */
 export function foriLoop<T>(lower: number, upper: number, bodyFun: (i: number, val: T) => T, initVal: T): T {
   assertSyncFunction(bodyFun, 'foriLoop');
-  let val = initVal;
-  for (let i = lower; i < upper; i++) {
-    const next = runScoped(bodyFun, [i, val], 'foriLoop');
-    checkSameStructure(val, next, 'foriLoop');
-    val = next;
-  }
-  return val;
+  return runInPlace('foriLoop', [initVal], () => {
+    let val = initVal;
+    for (let i = lower; i < upper; i++) {
+      const next = runIteration(bodyFun, [i, val], 'foriLoop');
+      checkSameStructure(val, next, 'foriLoop');
+      val = next;
+    }
+    return val;
+  });
 }

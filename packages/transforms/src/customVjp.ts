@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformError, isState, isVariable, type Path } from '@nnx-ts/module';
-import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
+import { assertSyncFunction } from './asyncGuard.js';
 import { diffVariables, isGraphArgument, type DiffEntry } from './diffState.js';
-import { collectTensors } from './tensorWalk.js';
+import { runInPlace } from './inPlace.js';
 import type { AnyFunction } from './transformDecorator.js';
 
 /**
@@ -102,12 +102,7 @@ export function customVjp<F extends AnyFunction>(fn: F, options: CustomVjpOption
     const inputs = diffArgs.flatMap((d) => (d.entries === undefined ? [args[d.position] as tf.Tensor] : d.entries.map((e) => e.variable.raw as tf.Tensor)));
     const block = tf.customGrad((...ins: unknown[]) => {
       const save = ins[ins.length - 1] as (tensors: tf.Tensor[]) => void;
-      let result: unknown;
-      tf.tidy(() => {
-        result = fwdFn.apply(this, args);
-        assertNotPromise(result, 'customVjp');
-        return collectTensors([args, result]);
-      });
+      const result: unknown = runInPlace('customVjp', this === undefined ? args : [this, ...args], () => fwdFn.apply(this, args));
       if (!Array.isArray(result) || result.length !== 2 || !(result[0] instanceof tf.Tensor)) {
         throw new TransformError('customVjp: fwd must return [output, residuals] with one output tensor.');
       }

@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { TransformError } from '@nnx-ts/module';
-import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
-import { collectTensors } from './tensorWalk.js';
+import { assertSyncFunction } from './asyncGuard.js';
+import { runInPlace } from './inPlace.js';
 import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
 
 /**
@@ -46,16 +45,9 @@ function jitFunction(fn: AnyFunction, options: JitOptions): AnyFunction {
   const jitted = function (this: unknown, ...args: unknown[]): unknown {
     const isStatic = (i: number) => staticArgnums.some((n) => (n < 0 ? args.length + n : n) === i);
     const stateRoots = staticArgnums.length === 0 ? args : args.filter((_, i) => !isStatic(i));
-    let out: unknown;
-    // The body runs in one tidy scope. What survives is exactly what the caller can reach afterwards: the
-    // tensors held by the arguments' Variables/attributes (state updates, Variables created inside) and the
-    // outputs. Everything else the body allocated is freed.
-    tf.tidy(() => {
-      out = fn.apply(this, args);
-      assertNotPromise(out, 'jit');
-      return collectTensors([stateRoots, out]);
-    });
-    return out;
+    // `this` (a decorated method's module) is argument 0 and carries state like any argument.
+    const roots = this === undefined ? stateRoots : [this, ...stateRoots];
+    return runInPlace('jit', roots, () => fn.apply(this, args));
   };
   Object.defineProperty(jitted, 'name', { value: `jit(${fn.name || 'anonymous'})` });
   return jitted;
@@ -65,7 +57,8 @@ function jitFunction(fn: AnyFunction, options: JitOptions): AnyFunction {
  * Lifted `jax.jit` for eager TF.js: runs `fn` on the caller's objects inside one `tf.tidy` scope, so every
  * intermediate tensor is freed while state changes (Variable values, static attributes, structure, Variables
  * created inside) stay on the caller's objects and outputs belong to the caller. Outputs that are inputs are
- * the identical objects. Use as a higher-order function or as a TC39 method decorator (`this` counts as
+ * the identical objects. If `fn` throws, the arguments are rolled back to their state before the call; writing a
+ * Variable captured by closure (not reachable from the arguments) is a `TransformError`. Use as a higher-order function or as a TC39 method decorator (`this` counts as
  * argument 0). `async` functions are rejected with a `TransformError`.
  *
  * @example

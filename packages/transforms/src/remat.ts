@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TransformError, isVariable, type Variable } from '@nnx-ts/module';
+import { InPlaceCall, TransformError, isVariable, type Variable } from '@nnx-ts/module';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { restoreActiveTape, saveActiveTape } from './engineScope.js';
-import { collectTensors } from './tensorWalk.js';
+import { runInPlace } from './inPlace.js';
 import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
 
 /** The float Variables reachable from `roots` (each once): their tensors are inputs of the rematerialised block. */
@@ -26,12 +26,8 @@ function floatVariables(roots: readonly unknown[]): Variable<tf.Tensor>[] {
 function rematFunction(fn: AnyFunction): AnyFunction {
   assertSyncFunction(fn, 'remat');
   const run = (self: unknown, args: unknown[]): tf.Tensor => {
-    let out: unknown;
-    tf.tidy(() => {
-      out = fn.apply(self, args);
-      assertNotPromise(out, 'remat');
-      return collectTensors([args, out]);
-    });
+    const roots = self === undefined ? args : [self, ...args];
+    const out = runInPlace('remat', roots, () => fn.apply(self, args));
     if (!(out instanceof tf.Tensor)) throw new TransformError('remat: the function must return one tensor (TF.js customGrad allows one output).');
     return out;
   };
@@ -56,17 +52,21 @@ function rematFunction(fn: AnyFunction): AnyFunction {
           const recomputeArgs = [...args];
           tensorPositions.forEach((pos, j) => (recomputeArgs[pos] = saved[j]));
           const xs = [...saved, ...variables.map((v) => v.raw)];
-          // Recompute without side effects: state written during the recomputation is rolled back.
-          const snapshot = variables.map((v) => v.raw);
+          // Recompute without side effects: the recomputation is a call that is always rolled back.
+          const roots = self === undefined ? recomputeArgs : [self, ...recomputeArgs];
+          const recompute = InPlaceCall.begin('remat', roots);
           const tape = saveActiveTape();
           try {
-            const { grads } = tf.engine().gradients(() => run(self, recomputeArgs) as tf.Scalar, xs as tf.Tensor[], dy as tf.Tensor, true);
+            const forward = () => {
+              const out = fn.apply(self, recomputeArgs);
+              assertNotPromise(out, 'remat');
+              return out as tf.Scalar;
+            };
+            const { grads } = tf.engine().gradients(forward, xs as tf.Tensor[], dy as tf.Tensor, true);
             return grads.map((g, i) => (g as tf.Tensor | null) ?? tf.zerosLike(xs[i] as tf.Tensor));
           } finally {
             restoreActiveTape(tape);
-            variables.forEach((v, i) => {
-              if (v.raw !== snapshot[i]) v.raw = snapshot[i]!;
-            });
+            recompute.rollback();
           }
         },
       };

@@ -105,17 +105,21 @@ describe('jit', () => {
     expect(losses[199]!).toBeLessThan(losses[0]! * 0.8);
   });
 
-  it('when the function throws, Variables it assigned keep valid new values and temporaries are freed', () => {
+  it('when the function throws, the arguments are rolled back and everything the call allocated is freed', () => {
     const m = new Counter();
+    const original = m.w.value;
     const before = tf.memory().numTensors;
     const f = jit((c: Counter) => {
       c.w.value = tf.add(c.w.value, tf.ones([3]));
+      c.w.value = tf.mul(c.w.value, 2);
+      c.extra = new Param(tf.zeros([2]));
       tf.square(c.w.value);
       throw new Error('boom');
     });
     expect(() => f(m)).toThrow('boom');
-    expect(m.w.value.isDisposed).toBe(false);
-    expect(Array.from(m.w.value.dataSync())).toEqual([2, 3, 4]);
+    expect(m.w.value).toBe(original);
+    expect(Array.from(m.w.value.dataSync())).toEqual([1, 2, 3]);
+    expect(m.extra).toBeUndefined();
     expect(tf.memory().numTensors).toBe(before);
   });
 

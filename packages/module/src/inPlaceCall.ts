@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { TransformError } from './errors.js';
+import { flatten, unflatten, type Flattened } from './graph.js';
+import { VARIABLE_TRACE, closeTrace, openTrace, type Trace } from './trace.js';
+import { isVariable, type Variable } from './variable.js';
+
+function disposeIfCreatedIn(trace: Trace, x: unknown): void {
+  if (x instanceof tf.Tensor && !x.isDisposed && x.id >= trace.firstTensorId) x.dispose();
+}
+
+/**
+ * One call of a transform that runs the user's function on the caller's own objects (NNX's lifting protocol for
+ * transforms whose inner values equal the outer ones: jit, grad, remat, cond, while loops). What a caller can
+ * observe is the same as with the full protocol (outer split → inner merge → run → inner split → outer merge):
+ * changed Variable values, static attributes and structure, Variables created inside, swapped references all
+ * show on the caller's objects, and outputs that are inputs are the identical objects — because they happened to
+ * them. The protocol's other guarantees are kept explicitly:
+ *
+ * - a Variable not reachable from the arguments (captured by closure) cannot be written: a {@link Trace} is opened
+ *   and only the arguments' Variables (and Variables created inside) belong to it;
+ * - if the function throws, {@link InPlaceCall.rollback} restores the arguments to the snapshot taken at
+ *   {@link InPlaceCall.begin} (structure, attributes, Variable values and metadata; containers refilled in place)
+ *   and frees the tensors the call created for them.
+ *
+ * @example
+ * ```ts
+ * const call = InPlaceCall.begin('jit', [model, x]);
+ * let out;
+ * try { out = fn(model, x); } catch (e) { call.rollback(); throw e; }
+ * call.commit(new Set(outputTensors));
+ * ```
+ */
+export class InPlaceCall {
+  private closed = false;
+
+  private constructor(
+    private readonly trace: Trace,
+    private readonly snapshot: Flattened,
+    private readonly variables: readonly Variable[],
+    private readonly raws: readonly unknown[],
+    private readonly owners: ReadonlyArray<Trace | undefined>,
+  ) {}
+
+  /**
+   * Snapshots the graph reachable from `roots` and opens the call's trace, to which the roots' Variables now belong.
+   *
+   * @example
+   * ```ts
+   * const call = InPlaceCall.begin('grad', args);
+   * ```
+   */
+  static begin(name: string, roots: readonly unknown[]): InPlaceCall {
+    const snapshot = flatten(roots, { withRefs: true });
+    const variables: Variable[] = [];
+    const raws: unknown[] = [];
+    const owners: Array<Trace | undefined> = [];
+    for (const leaf of snapshot.leaves) {
+      if (!isVariable(leaf)) continue;
+      variables.push(leaf);
+      raws.push(leaf.raw);
+      owners.push(leaf[VARIABLE_TRACE]);
+    }
+    const trace = openTrace(name, { journal: true });
+    for (const v of variables) v[VARIABLE_TRACE] = trace;
+    return new InPlaceCall(trace, snapshot, variables, raws, owners);
+  }
+
+  /** Whether commit or rollback already ran. */
+  get done(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Ends a successful call: closes the trace and hands the call's state to the enclosing level. Values the call
+   * replaced are freed unless in `survivors` (tensors the caller can still reach, e.g. outputs). Throws (after
+   * rolling back) when the call changed a Variable that was passed in but belongs to another level (a Variable an
+   * enclosing transform's function captured by closure).
+   *
+   * @example
+   * ```ts
+   * call.commit(new Set(collectTensors([args, out])));
+   * ```
+   */
+  commit(survivors: ReadonlySet<tf.Tensor>): void {
+    const { trace } = this;
+    const parent = trace.parent;
+    const journal = trace.journal!;
+    for (let i = 0; i < this.variables.length; i++) {
+      const v = this.variables[i]!;
+      if (this.owners[i] !== parent && journal.has(v) && v.raw !== journal.get(v)) {
+        this.rollback();
+        const where = parent === undefined ? 'the top level' : `the enclosing ${parent.name}`;
+        throw new TransformError(
+          `${trace.name} changed a ${v.constructor.name} passed to it that ${where} may not write (it was captured by closure there); pass it as an argument of the enclosing transform.`,
+        );
+      }
+    }
+    this.close();
+    for (const [v, original] of journal) {
+      if (v.raw === original) continue;
+      const outer = parent?.journal;
+      if (outer !== undefined && !outer.has(v)) outer.set(v, original);
+      else if (outer === undefined || outer.get(v) !== original) {
+        if (original instanceof tf.Tensor && !original.isDisposed && !survivors.has(original)) original.dispose();
+      }
+    }
+    for (const v of trace.created) {
+      if (v[VARIABLE_TRACE] !== trace) continue;
+      v[VARIABLE_TRACE] = parent;
+      parent?.created.push(v);
+    }
+  }
+
+  /**
+   * Ends a failed call: the arguments are restored to the snapshot taken at `begin`, tensors the call created and
+   * attached to them are freed, and the trace is closed.
+   *
+   * @example
+   * ```ts
+   * try { fn(); } catch (e) { call.rollback(); throw e; }
+   * ```
+   */
+  rollback(): void {
+    if (this.closed) return;
+    const { trace } = this;
+    this.close();
+    for (const [v] of trace.journal!) disposeIfCreatedIn(trace, v.raw);
+    for (const v of trace.created) disposeIfCreatedIn(trace, v.raw);
+    let k = 0;
+    const leaves = this.snapshot.leaves.map((leaf) => (isVariable(leaf) ? this.raws[k++] : leaf));
+    unflatten(this.snapshot.graphdef, leaves, {
+      existing: this.snapshot.refs!,
+      existingContainers: this.snapshot.containers!,
+      restore: true,
+    });
+  }
+
+  private close(): void {
+    this.closed = true;
+    closeTrace(this.trace);
+    for (let i = 0; i < this.variables.length; i++) this.variables[i]![VARIABLE_TRACE] = this.owners[i];
+  }
+}
