@@ -5,7 +5,7 @@ import { VARIABLE_TRACE, closeTrace, openTrace, type Trace } from './trace.js';
 import { isVariable, type Variable } from './variable.js';
 
 function disposeIfCreatedIn(trace: Trace, x: unknown): void {
-  if (x instanceof tf.Tensor && !x.isDisposed && x.id >= trace.firstTensorId) x.dispose();
+  if (trace.createdTensor(x) && !x.isDisposed) x.dispose();
 }
 
 /**

@@ -61,7 +61,7 @@ export {
   unflatten,
 } from './graph.js';
 export { isGraphOrPytreeNode, type RegisteredNodeMetadata } from './pytreeNode.js';
-export { Trace, openTrace, closeTrace, currentTrace } from './trace.js';
+export { Trace, openTrace, closeTrace, currentTrace, canWrite } from './trace.js';
 export { InPlaceCall } from './inPlaceCall.js';
 export type { NodeDef, VariableDef, NodeRef, Attribute, NodeType, Flattened, UnflattenOptions } from './graph.js';
 export {

@@ -39,6 +39,16 @@ export class Trace {
     this.journal = options.journal === true ? new Map() : undefined;
     this.firstTensorId = nextTensorId();
   }
+
+  /** Whether `v` (a Variable) belongs to this trace: created in it, or handed to it as an argument. */
+  owns(v: object): boolean {
+    return (v as Variable)[VARIABLE_TRACE] === this;
+  }
+
+  /** Whether `x` is a tensor created while this trace was open. */
+  createdTensor(x: unknown): x is tf.Tensor {
+    return x instanceof tf.Tensor && x.id >= this.firstTensorId;
+  }
 }
 
 /** The minimal Variable surface this file needs (variable.ts imports this file, not the reverse). */
@@ -108,6 +118,18 @@ export function registerCreated(v: Variable): void {
   // Always assigned (undefined at the top level) so that every Variable has the same object shape.
   v[VARIABLE_TRACE] = trace;
   trace?.created.push(v);
+}
+
+/**
+ * Whether the Variable `v` may be written at the current level (see {@link Trace}).
+ *
+ * @example
+ * ```ts
+ * canWrite(model.kernel); // true outside every transform
+ * ```
+ */
+export function canWrite(v: object): boolean {
+  return (v as Variable)[VARIABLE_TRACE] === traceState.current;
 }
 
 /**

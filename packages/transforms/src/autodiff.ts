@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Param, TransformError, type Filter, type State, type Variable } from '@nnx-ts/module';
 import { ensureGradients } from '@nnx-ts/backend';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
-import { adoptKeptTensors } from './engineScope.js';
+import { adoptKeptTensors, disposeTapeSince, tapeLength } from './engineScope.js';
 import { diffVariables, gradientState, isGraphArgument, type DiffEntry } from './diffState.js';
 import { collectTensors } from './tensorWalk.js';
 import { runInPlace } from './inPlace.js';
@@ -108,6 +108,15 @@ function differentiate(fn: AnyFunction, self: unknown, args: unknown[], spec: No
   let aux: unknown;
   let kept: tf.Tensor[] = [];
   const forward = (): tf.Tensor => {
+    const start = tapeLength();
+    try {
+      return forwardPass();
+    } catch (error) {
+      disposeTapeSince(start);
+      throw error;
+    }
+  };
+  const forwardPass = (): tf.Tensor => {
     const result = fn.apply(self, args);
     assertNotPromise(result, name);
     let loss: unknown = result;

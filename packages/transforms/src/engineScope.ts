@@ -40,3 +40,24 @@ export function saveActiveTape(): unknown {
 export function restoreActiveTape(tape: unknown): void {
   (tf.engine() as unknown as EngineWithTape).state.activeTape = tape;
 }
+
+interface TapeNodeLike {
+  saved?: tf.Tensor[];
+}
+
+/** Number of nodes on the engine's active tape (0 when no gradient is being recorded). */
+export function tapeLength(): number {
+  const tape = saveActiveTape() as TapeNodeLike[] | null | undefined;
+  return tape?.length ?? 0;
+}
+
+/**
+ * A forward pass that throws inside `engine.gradients` never reaches the backward pass, which is what frees the
+ * tensors tape nodes saved for it (kept clones): free those of the nodes recorded since `start`, and drop the nodes.
+ */
+export function disposeTapeSince(start: number): void {
+  const tape = saveActiveTape() as TapeNodeLike[] | null | undefined;
+  if (!tape) return;
+  for (let i = start; i < tape.length; i++) for (const t of tape[i]!.saved ?? []) t.dispose();
+  tape.length = Math.min(tape.length, start);
+}

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, TransformError, flatten, isHostArray, isVariable, unflatten, type HostArray, type Path, type Variable } from '@nnx-ts/module';
-import { hostEqual, sliceHost, stackHost } from './hostArrays.js';
+import { ShapeError, TransformError, flatten, isHostArray, isVariable, type Flattened, type HostArray } from '@nnx-ts/module';
+import { FreshCall, sameValue, secondOwner, snapshotValue, valueOf, type InnerObjects } from './freshCall.js';
+import { sliceHost, stackHost } from './hostArrays.js';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix, type CarryMarker } from './axisPrefix.js';
 import { StateAxes, type Axis } from './stateAxes.js';
-import { collectTensors, disposeKeptExcept } from './tensorWalk.js';
+import { collectTensors } from './tensorWalk.js';
 import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
 
 /**
@@ -63,24 +64,23 @@ function checkOutAxes(prefix: unknown): void {
   if (prefix !== null && typeof prefix === 'object') for (const p of Object.values(prefix)) checkOutAxes(p);
 }
 
-function valueOf(leaf: unknown): unknown {
-  return isVariable(leaf) ? (leaf as Variable).raw : leaf;
-}
-
-function secondOwner(x: unknown): unknown {
-  return x instanceof tf.Tensor ? tf.clone(x) : isHostArray(x) ? x.clone() : x;
-}
-
-function setAtPath(root: unknown, path: Path, value: unknown): void {
-  let node = root as Record<string | number, unknown>;
-  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
-  node[path[path.length - 1]!] = value;
-}
-
 function normalizeAxis(axis: number, rank: number, where: string): number {
   const a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) throw new ShapeError(`${where}: axis ${axis} out of range for rank ${rank}.`);
   return a;
+}
+
+interface Step {
+  readonly inner: InnerObjects;
+  /** The inner split of `[arguments after the step, scanned outputs]`. */
+  readonly split: Flattened;
+  readonly initial: readonly unknown[];
+  readonly y: unknown;
+}
+
+function shapeKey(x: unknown): string | undefined {
+  if (x instanceof tf.Tensor || isHostArray(x)) return `${x.dtype}[${x.shape.join(',')}]`;
+  return undefined;
 }
 
 function scanFunction(fn: AnyFunction, options: ScanOptions): AnyFunction {
@@ -93,6 +93,7 @@ function scanFunction(fn: AnyFunction, options: ScanOptions): AnyFunction {
     throw new TransformError('scan: if one of inAxes/outAxes has Carry, the other must too.');
   }
   checkOutAxes(outAxes === Carry ? undefined : outAxes);
+  const yAxes: AxisPrefix = Array.isArray(outAxes) ? outAxes.filter((_, i) => i !== outCarry) : outAxes;
   const reverse = options.reverse ?? false;
 
   return function (this: unknown, ...args: unknown[]): unknown {
@@ -102,14 +103,15 @@ function scanFunction(fn: AnyFunction, options: ScanOptions): AnyFunction {
     }
     const prefix: AxisPrefix = inCarry === 'all' ? [Carry] : inAxes;
     checkConsistentAliasing(prefix, args, 'scan inAxes');
-    const flat = flatten(args);
-    const axes: LeafAxis[] = flat.leaves.map((leaf, k) => resolveAxis(prefix, args, flat.paths[k]!, leaf, 'scan inAxes'));
+    const call = new FreshCall('scan', args);
+    const { leaves, paths } = call.outer;
+    const axes: LeafAxis[] = leaves.map((leaf, k) => resolveAxis(prefix, args, paths[k]!, leaf, 'scan inAxes'));
     let length = options.length;
     let lengthFrom = 'length';
     axes.forEach((axis, k) => {
       if (axis === null || axis === Carry) return;
-      const value = valueOf(flat.leaves[k]);
-      const where = `scan argument ${JSON.stringify(flat.paths[k])}`;
+      const value = valueOf(leaves[k]);
+      const where = `scan argument ${JSON.stringify(paths[k])}`;
       if (!(value instanceof tf.Tensor) && !isHostArray(value)) throw new TransformError(`${where}: cannot scan a non-array value.`);
       const n = value.shape[normalizeAxis(axis, value.shape.length, where)]!;
       if (length === undefined) {
@@ -123,103 +125,138 @@ function scanFunction(fn: AnyFunction, options: ScanOptions): AnyFunction {
     const steps = length;
 
     let result: unknown;
-    tf.tidy(() => {
-      const slices = axes.map((axis, k): Array<tf.Tensor | HostArray> | undefined => {
-        if (axis === null || axis === Carry) return undefined;
-        const value = valueOf(flat.leaves[k]) as tf.Tensor | HostArray;
-        const a = normalizeAxis(axis, value.shape.length, 'scan');
-        // RNG keys/counts live on the host: sliced there.
-        return isHostArray(value) ? Array.from({ length: steps }, (_, i) => sliceHost(value, a, i, 'scan')) : tf.unstack(value, a);
-      });
-      // One set of inner objects for the whole loop, built from the pre-call state; the caller's objects are only
-      // written once every step has succeeded.
-      const innerLeaves = flat.leaves.map((leaf, k) => {
-        const v = slices[k] !== undefined ? slices[k]![0]! : secondOwner(valueOf(leaf));
-        if (!isVariable(leaf)) return v;
-        const ctor = leaf.constructor as typeof import('@nnx-ts/module').Variable;
-        return ctor.fromMetadata.call(ctor as any, v, leaf.metadata);
-      });
-      let innerArgs = unflatten(flat.graphdef, innerLeaves) as unknown[];
-      const innerFlat = flatten(innerArgs);
-      const innerVariables = innerFlat.leaves;
-      const scannedState: unknown[][] = axes.map(() => new Array(steps));
-      const ys: unknown[] = new Array(steps);
-      // Values that left the inner objects (overwritten per step); freed at the end unless the caller holds them.
-      const replaced: unknown[] = [];
-      let carryOut: unknown;
-      for (let s = 0; s < steps; s++) {
-        const i = reverse ? steps - 1 - s : s;
-        axes.forEach((axis, k) => {
-          const inner = innerVariables[k];
-          let v: unknown;
-          if (axis === null) v = s === 0 ? undefined : secondOwner(valueOf(flat.leaves[k]));
-          else if (axis !== Carry) v = slices[k]![i];
-          if (v === undefined) return;
-          // Raw assignment: the previous step's value is still referenced (stacked state, or freed at the end).
-          if (isVariable(inner)) {
-            replaced.push(inner.raw);
-            inner.raw = v;
+    call.start();
+    try {
+      tf.tidy(() => {
+        const slices = axes.map((axis, k) => {
+          if (axis === null || axis === Carry) return undefined;
+          const value = valueOf(leaves[k]) as tf.Tensor | HostArray;
+          const a = normalizeAxis(axis, value.shape.length, 'scan');
+          // RNG keys/counts live on the host: sliced there.
+          return isHostArray(value) ? Array.from({ length: steps }, (_, i) => sliceHost(value, a, i, 'scan')) : tf.unstack(value, a);
+        });
+        // Each step runs on fresh objects: scanned state sliced, broadcast state from the pre-call values (so its
+        // mutations are discarded), carried state from the previous step.
+        let carried: unknown[] = leaves.map((leaf, k) => (axes[k] === Carry ? secondOwner(valueOf(leaf)) : undefined));
+        const carryChanged = leaves.map(() => false);
+        const done: Step[] = new Array(steps);
+        let last: Step | undefined;
+        for (let s = 0; s < steps; s++) {
+          const i = reverse ? steps - 1 - s : s;
+          const initial = leaves.map((leaf, k) => (axes[k] === Carry ? carried[k] : axes[k] === null ? secondOwner(valueOf(leaf)) : slices[k]![i]));
+          const snapshot = initial.map(snapshotValue);
+          const inner = call.innerMerge(initial);
+          let out: unknown;
+          tf.tidy(() => {
+            out = fn.apply(this, inner.roots);
+            assertNotPromise(out, 'scan');
+            return collectTensors([inner.roots, out]);
+          });
+          const [carry, y] = splitOutput(out, outCarry);
+          let rootsAfter = inner.roots;
+          if (inCarry !== undefined) {
+            checkSameCarry(inCarry === 'all' ? inner.roots[0] : inner.roots[inCarry], carry);
+            rootsAfter = inCarry === 'all' ? [carry] : inner.roots.map((r, j) => (j === inCarry ? carry : r));
           }
-          else setAtPath(innerArgs, innerFlat.paths[k]!, v);
-        });
-        let out: unknown;
-        tf.tidy(() => {
-          out = fn.apply(this, innerArgs);
-          assertNotPromise(out, 'scan');
-          return collectTensors([innerArgs, out]);
-        });
-        const [carry, y] = splitOutput(out, outCarry);
-        if (inCarry !== undefined) {
-          const carryIn = inCarry === 'all' ? innerArgs[0] : innerArgs[inCarry];
-          checkSameCarry(carryIn, carry);
-          if (inCarry === 'all') innerArgs = [carry];
-          else innerArgs[inCarry] = carry;
-          carryOut = carry;
+          const split = call.innerSplit([rootsAfter, y]);
+          carried = nextCarry(inner, rootsAfter, split, axes, snapshot, carryChanged);
+          last = { inner, split, initial: snapshot, y };
+          done[i] = last;
         }
-        // A second owner of each output tensor: later steps may replace (and free) state the output aliases.
-        ys[i] = y === undefined ? undefined : ownOutputs(y);
-        axes.forEach((axis, k) => {
-          if (axis !== null && axis !== Carry) scannedState[k]![i] = valueOf(isVariable(innerVariables[k]) ? innerVariables[k] : undefined);
-        });
-      }
-      // Write back: carried state takes its final value, scanned state is restacked, broadcast state is discarded.
-      const finalFlat = flatten(innerArgs);
-      if (!finalFlat.graphdef.equals(flat.graphdef)) throw new TransformError('scan: the structure of the arguments changed inside scan.');
-      axes.forEach((axis, k) => {
-        const outer = flat.leaves[k];
-        if (!isVariable(outer) || axis === null) return;
-        const before = valueOf(outer);
-        if (axis === Carry) {
-          const v = valueOf(finalFlat.leaves[k]);
-          if (isHostArray(v) && isHostArray(before) ? !hostEqual(v, before) : v !== before) outer.value = v;
-          return;
-        }
-        const values = scannedState[k]!;
-        if (isHostArray(before)) {
-          // Host arrays may be updated in place: restack and compare words.
-          const stacked = stackHost(values as HostArray[], normalizeAxis(axis, before.shape.length, 'scan'), 'scan');
-          if (!hostEqual(stacked, before)) outer.value = stacked;
-          return;
-        }
-        if (values.every((v, i) => v === slices[k]![i])) return;
-        outer.value = tf.stack(values as tf.Tensor[], normalizeAxis(axis, (values[0] as tf.Tensor).rank + 1, 'scan'));
+        result = assemble(call, args, axes, done, last!, carryChanged, prefix, yAxes, inCarry, outCarry);
+        return collectTensors([args, result]);
       });
-      result = assembleOutput(args, innerArgs, carryOut, ys, outAxes, outCarry);
-      const survivors = collectTensors([args, result]);
-      disposeKeptExcept([...replaced, ...scannedState.flat(), ...collectTensors([innerArgs])], new Set(survivors));
-      return survivors;
-    });
+    } catch (error) {
+      call.abort();
+      throw error;
+    }
     return result;
   };
 }
 
-function ownOutputs(y: unknown): unknown {
-  const f = flatten(y);
-  const leaves = f.leaves.map((leaf) => {
-    const v = secondOwner(valueOf(leaf));
-    return isVariable(leaf) ? (leaf.constructor as any).fromMetadata.call(leaf.constructor, v, leaf.metadata) : v;
+/** The carried values for the next step; a second owner of Variables' values, so that a step replacing one cannot free an output of an earlier step. */
+function nextCarry(inner: InnerObjects, rootsAfter: unknown[], split: Flattened, axes: readonly LeafAxis[], initial: readonly unknown[], changed: boolean[]): unknown[] {
+  const reachable = new Set(split.leaves);
+  return axes.map((axis, k) => {
+    if (axis !== Carry) return undefined;
+    const leaf = inner.flat.leaves[k];
+    let value: unknown;
+    if (isVariable(leaf)) {
+      if (!reachable.has(leaf)) throw new TransformError('scan: Carry references must be the same between iterations.');
+      value = secondOwner(leaf.raw);
+    } else {
+      value = valueAt(rootsAfter, inner.flat.paths[k]!);
+    }
+    const [before, after] = [shapeKey(initial[k]), shapeKey(value)];
+    if (before !== after) {
+      throw new ShapeError(`scan: the carry at ${JSON.stringify(inner.flat.paths[k])} changed from ${before ?? typeof initial[k]} to ${after ?? typeof value} between iterations; the carry must keep its shape and dtype.`);
+    }
+    if (!sameValue(isVariable(leaf) ? leaf.raw : value, initial[k])) changed[k] = true;
+    return value;
   });
-  return unflatten(f.graphdef, leaves);
+}
+
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let node = root;
+  for (const key of path) node = (node as Record<string | number, unknown>)[key];
+  return node;
+}
+
+function assemble(
+  call: FreshCall,
+  args: unknown[],
+  axes: readonly LeafAxis[],
+  done: readonly Step[],
+  last: Step,
+  carryChanged: readonly boolean[],
+  prefix: AxisPrefix,
+  yAxes: AxisPrefix,
+  inCarry: number | 'all' | undefined,
+  outCarry: number | 'all' | undefined,
+): unknown {
+  const split = last.split;
+  const existing = call.existingFor(split, last.inner.toOuter);
+  for (const step of done) {
+    if (!step.split.graphdef.equals(split.graphdef)) {
+      throw new TransformError('scan: the structure of the arguments or outputs changed between iterations; every step must produce the same structure.');
+    }
+    const refs = call.existingFor(step.split, step.inner.toOuter);
+    if (refs.some((ref, j) => ref !== existing[j])) throw new TransformError('scan: Carry references must be the same between iterations.');
+  }
+  const outerValues = call.outer.leaves.map(valueOf);
+  const merged = split.leaves.map((leaf, k) => {
+    const path = split.paths[k]!;
+    const where = `scan ${path[0] === 0 ? 'argument' : 'output'} ${JSON.stringify(path.slice(1))}`;
+    const k0 = call.outerLeafOf(split, k, last.inner.toOuter);
+    let axis: LeafAxis;
+    if (k0 !== undefined) {
+      axis = axes[k0]!;
+      // Carried state takes its final value; broadcast state is discarded; untouched scanned state is kept.
+      if (axis === Carry) return carryChanged[k0] ? valueOf(leaf) : outerValues[k0];
+      if (axis === null) return outerValues[k0];
+      if (done.every((step) => sameValue(valueOf(step.split.leaves[k]), step.initial[k0]))) return outerValues[k0];
+    } else if (path[0] === 0) {
+      axis = resolveAxis(prefix, last.inner.roots, path.slice(1), leaf, 'scan inAxes');
+      if (axis === Carry) throw new TransformError(`scan: ${where} was created inside the carry; the carry must keep its structure.`);
+      if (axis === null) throw new TransformError(`scan: ${where} was created in broadcast (null) state, whose changes scan discards.`);
+    } else {
+      axis = resolveAxis(yAxes, last.y, path.slice(1), leaf, 'scan outAxes');
+      if (axis === null || axis === Carry) throw new TransformError('scan: scanned outputs need a numeric axis.');
+    }
+    const values = done.map((step) => valueOf(step.split.leaves[k]));
+    const v0 = values[0];
+    if (isHostArray(v0)) return stackHost(values as HostArray[], normalizeAxis(axis, v0.shape.length + 1, where), where);
+    if (!(v0 instanceof tf.Tensor)) throw new TransformError(`scan: cannot stack a non-tensor value at ${where}.`);
+    return tf.stack(values as tf.Tensor[], normalizeAxis(axis, v0.rank + 1, where));
+  });
+  const [rootsOut, ys] = call.outerMerge(split, merged, existing, args) as [unknown[], unknown];
+  // The carry comes back through the arguments: the caller's own objects where it holds graph nodes.
+  const carryOut = inCarry === undefined ? undefined : inCarry === 'all' ? rootsOut[0] : rootsOut[inCarry];
+  if (outCarry === 'all') return carryOut;
+  if (outCarry === undefined) return ys;
+  const out = [...(ys as unknown[])];
+  out.splice(outCarry, 0, carryOut);
+  return out;
 }
 
 function splitOutput(out: unknown, outCarry: number | 'all' | undefined): [unknown, unknown] {
@@ -239,49 +276,6 @@ function checkSameCarry(before: unknown, after: unknown): void {
   a.leaves.forEach((leaf, k) => {
     if (isVariable(leaf) && b.leaves[k] !== leaf) throw new TransformError('scan: Carry references must be the same between iterations.');
   });
-}
-
-function stackOutputs(ys: unknown[], outAxes: AxisPrefix): unknown {
-  const first = flatten(ys[0]);
-  const flats = ys.map((y) => flatten(y));
-  const leaves = first.leaves.map((leaf0, k) => {
-    const axis = resolveAxis(outAxes, ys[0], first.paths[k]!, leaf0, 'scan outAxes');
-    const values = flats.map((f) => valueOf(f.leaves[k]));
-    if (axis === null || axis === Carry) throw new TransformError('scan: scanned outputs need a numeric axis.');
-    const v0 = values[0];
-    if (isHostArray(v0)) {
-      const stackedHost = stackHost(values as HostArray[], normalizeAxis(axis, v0.shape.length + 1, 'scan outAxes'), 'scan outAxes');
-      return isVariable(leaf0) ? (leaf0.constructor as any).fromMetadata.call(leaf0.constructor, stackedHost, leaf0.metadata) : stackedHost;
-    }
-    if (!(v0 instanceof tf.Tensor)) throw new TransformError(`scan: cannot stack a non-tensor output at ${JSON.stringify(first.paths[k])}.`);
-    const stacked = tf.stack(values as tf.Tensor[], normalizeAxis(axis, v0.rank + 1, 'scan outAxes'));
-    if (isVariable(leaf0)) tf.keep(stacked); // a Variable owns (keeps) its tensor, as module's Variables do
-    return isVariable(leaf0) ? (leaf0.constructor as any).fromMetadata.call(leaf0.constructor, stacked, leaf0.metadata) : stacked;
-  });
-  return unflatten(first.graphdef, leaves);
-}
-
-function assembleOutput(
-  args: unknown[],
-  innerArgs: unknown[],
-  carryOut: unknown,
-  ys: unknown[],
-  outAxes: AxisPrefix,
-  outCarry: number | 'all' | undefined,
-): unknown {
-  // The carry returned to the caller: the caller's own objects where the carry holds graph nodes/Variables.
-  const toOuter = (x: unknown): unknown => {
-    if (x instanceof tf.Tensor) return x;
-    for (let j = 0; j < innerArgs.length; j++) if (innerArgs[j] === x && typeof x === 'object' && x !== null) return args[j];
-    return x;
-  };
-  if (outCarry === 'all') return toOuter(carryOut);
-  const yAxes = Array.isArray(outAxes) ? outAxes.filter((_, i) => i !== outCarry) : outAxes;
-  const stacked = ys.length === 0 ? [] : (stackOutputs(ys, yAxes) as unknown[]);
-  if (outCarry === undefined) return stacked;
-  const out = [...(stacked as unknown[])];
-  out.splice(outCarry, 0, toOuter(carryOut));
-  return out;
 }
 
 /**

@@ -1,20 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  ShapeError,
-  TransformError,
-  flatten,
-  isHostArray,
-  isPytree,
-  isVariable,
-  unflatten,
-  type HostArray,
-  type Path,
-  type Variable,
-} from '@nnx-ts/module';
+import { ShapeError, TransformError, isHostArray, type Flattened, type HostArray } from '@nnx-ts/module';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix } from './axisPrefix.js';
-import { hostEqual, sliceHost, stackHost } from './hostArrays.js';
-import { collectTensors, disposeKeptExcept } from './tensorWalk.js';
+import { FreshCall, sameValue, secondOwner, snapshotValue, valueOf, type InnerObjects } from './freshCall.js';
+import { sliceHost, stackHost } from './hostArrays.js';
+import type { Axis } from './stateAxes.js';
+import { collectTensors } from './tensorWalk.js';
 import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
 
 /**
@@ -34,23 +25,11 @@ export interface VmapOptions {
   readonly axisSize?: number;
 }
 
-type Value = tf.Tensor | HostArray | unknown;
-
-function keepTensor<T>(x: T): T {
-  if (x instanceof tf.Tensor) tf.keep(x);
-  return x;
-}
-
-function valueOf(leaf: unknown): Value {
-  return isVariable(leaf) ? (leaf as Variable).raw : leaf;
-}
-
-function shapeOf(x: Value): readonly number[] | undefined {
+function shapeOf(x: unknown): readonly number[] | undefined {
   if (x instanceof tf.Tensor) return x.shape;
   if (isHostArray(x)) return x.shape;
   return undefined;
 }
-
 
 function normalizeAxis(axis: number, rank: number, where: string): number {
   const a = axis < 0 ? axis + rank : axis;
@@ -58,35 +37,20 @@ function normalizeAxis(axis: number, rank: number, where: string): number {
   return a;
 }
 
-interface InputLeaf {
-  readonly leaf: unknown;
-  readonly path: Path;
-  readonly axis: number | null;
-  /** Per-replica values for a mapped leaf. */
-  slices?: Array<tf.Tensor | HostArray>;
-}
-
 interface Replica {
-  readonly args: unknown[];
+  readonly inner: InnerObjects;
   readonly out: unknown;
-  /** The values the replica started from, per input leaf (to detect writes to broadcast state). */
-  readonly initial: unknown[];
+  /** The inner split of `[roots, out]`. */
+  readonly split: Flattened;
+  /** The value each caller leaf started from in this replica (host arrays: a copy of their words). */
+  readonly initial: readonly unknown[];
 }
 
-/** Sets `root[path] = value` (used for raw array attributes, which have no Variable to update in place). */
-function setAtPath(root: unknown, path: Path, value: unknown): void {
-  let node = root as Record<string | number, unknown>;
-  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
-  node[path[path.length - 1]!] = value;
-}
-
-/** Pairs each replica graph node with the caller's node it was built from (same structure, walked in parallel). */
-function pairNodes(outer: unknown, inner: unknown, map: Map<object, object>): void {
-  if (outer === null || typeof outer !== 'object' || inner === null || typeof inner !== 'object' || map.has(inner)) return;
-  if (!isPytree(outer) && !isVariable(outer) && !Array.isArray(outer) && Object.getPrototypeOf(outer) !== Object.prototype) return;
-  map.set(inner, outer);
-  if (isVariable(outer)) return;
-  for (const key of Object.keys(outer)) pairNodes((outer as Record<string, unknown>)[key], (inner as Record<string, unknown>)[key], map);
+function stackValues(values: readonly unknown[], axis: number, where: string): unknown {
+  const first = values[0];
+  if (first instanceof tf.Tensor) return tf.stack(values as tf.Tensor[], normalizeAxis(axis, first.rank + 1, where));
+  if (isHostArray(first)) return stackHost(values as HostArray[], normalizeAxis(axis, first.shape.length + 1, where), where);
+  throw new TransformError(`${where}: cannot stack a non-array value.`);
 }
 
 function vmapFunction(fn: AnyFunction, options: VmapOptions): AnyFunction {
@@ -98,164 +62,119 @@ function vmapFunction(fn: AnyFunction, options: VmapOptions): AnyFunction {
       throw new TransformError(`vmap: inAxes has ${inAxes.length} entries but the function got ${args.length} arguments.`);
     }
     checkConsistentAliasing(inAxes, args, 'vmap inAxes');
-    const flat = flatten(args);
-    const inputs: InputLeaf[] = flat.leaves.map((leaf, k) => {
-      const path = flat.paths[k]!;
-      const axis = resolveAxis(inAxes, args, path, leaf, 'vmap inAxes');
+    const call = new FreshCall('vmap', args);
+    const { leaves, paths } = call.outer;
+    const axes = leaves.map((leaf, k) => {
+      const axis = resolveAxis(inAxes, args, paths[k]!, leaf, 'vmap inAxes');
       if (axis === Carry) throw new TransformError('vmap: Carry is only valid in scan.');
-      return { leaf, path, axis };
+      return axis;
     });
     // Axis size: every mapped leaf must agree (the message names the argument and the sizes).
     let size = options.axisSize;
     let sizeFrom = options.axisSize === undefined ? '' : 'axisSize';
-    for (const input of inputs) {
-      if (input.axis === null) continue;
-      const value = valueOf(input.leaf);
-      const shape = shapeOf(value);
-      if (shape === undefined) throw new TransformError(`vmap: cannot map a non-array value at argument path ${JSON.stringify(input.path)}.`);
-      const axis = normalizeAxis(input.axis, shape.length, `vmap argument ${JSON.stringify(input.path)}`);
-      const n = shape[axis]!;
+    axes.forEach((axis, k) => {
+      if (axis === null) return;
+      const where = `vmap argument ${JSON.stringify(paths[k])}`;
+      const shape = shapeOf(valueOf(leaves[k]));
+      if (shape === undefined) throw new TransformError(`vmap: cannot map a non-array value at argument path ${JSON.stringify(paths[k])}.`);
+      const n = shape[normalizeAxis(axis, shape.length, where)]!;
       if (size === undefined) {
         size = n;
-        sizeFrom = `argument ${JSON.stringify(input.path)}`;
+        sizeFrom = `argument ${JSON.stringify(paths[k])}`;
       } else if (size !== n) {
-        throw new ShapeError(`vmap: inconsistent sizes for the mapped axis: ${sizeFrom} has ${size}, argument ${JSON.stringify(input.path)} has ${n}.`);
+        throw new ShapeError(`vmap: inconsistent sizes for the mapped axis: ${sizeFrom} has ${size}, argument ${JSON.stringify(paths[k])} has ${n}.`);
       }
-    }
+    });
     if (size === undefined) throw new TransformError('vmap: no argument is mapped; pass axisSize.');
     const n = size;
 
     let result: unknown;
-    tf.tidy(() => {
-      for (const input of inputs) {
-        if (input.axis === null) continue;
-        const value = valueOf(input.leaf) as tf.Tensor | HostArray;
-        const where = `vmap argument ${JSON.stringify(input.path)}`;
-        const axis = normalizeAxis(input.axis, value.shape.length, where);
-        // RNG keys/counts live on the host: sliced there, one fresh host array per replica.
-        input.slices = isHostArray(value)
-          ? Array.from({ length: n }, (_, i) => sliceHost(value, axis, i, where))
-          : tf.unstack(value, axis);
-      }
-      // Run every replica on fresh objects built from the pre-call state.
-      const replicas: Replica[] = [];
-      for (let i = 0; i < n; i++) {
-        const initial = inputs.map((input) => {
-          const base = valueOf(input.leaf);
-          // Broadcast tensors get a second owner each (tf.clone shares storage), so a replica that reassigns one
-          // cannot free the caller's tensor.
-          return input.slices !== undefined ? input.slices[i]! : base instanceof tf.Tensor ? tf.clone(base) : isHostArray(base) ? base.clone() : base;
+    call.start();
+    try {
+      tf.tidy(() => {
+        const slices = axes.map((axis, k) => {
+          if (axis === null) return undefined;
+          const value = valueOf(leaves[k]) as tf.Tensor | HostArray;
+          const where = `vmap argument ${JSON.stringify(paths[k])}`;
+          const a = normalizeAxis(axis, value.shape.length, where);
+          // RNG keys/counts live on the host: sliced there, one fresh host array per replica.
+          return isHostArray(value) ? Array.from({ length: n }, (_, i) => sliceHost(value, a, i, where)) : tf.unstack(value, a);
         });
-        const leaves = inputs.map((input, k) => {
-          const v = initial[k];
-          if (!isVariable(input.leaf)) return v;
-          const ctor = input.leaf.constructor as typeof import('@nnx-ts/module').Variable;
-          return ctor.fromMetadata.call(ctor as any, v, input.leaf.metadata);
-        });
-        const replicaArgs = unflatten(flat.graphdef, leaves) as unknown[];
-        const out = fn.apply(this, replicaArgs);
-        assertNotPromise(out, 'vmap');
-        replicas.push({ args: replicaArgs, out, initial });
-      }
-      result = mergeReplicas(args, flat.graphdef, inputs, replicas, outAxes);
-      const survivors = collectTensors([args, result]);
-      disposeKeptExcept(collectTensors(replicas.map((r) => [r.args, r.out])), new Set(survivors));
-      return survivors;
-    });
+        // Every replica runs on fresh objects built from the pre-call state; broadcast values get a second owner
+        // each, so a replica that reassigns one cannot free the caller's tensor.
+        const replicas: Replica[] = [];
+        for (let i = 0; i < n; i++) {
+          const initial = leaves.map((leaf, k) => (slices[k] !== undefined ? slices[k]![i]! : secondOwner(valueOf(leaf))));
+          const snapshot = initial.map(snapshotValue);
+          const inner = call.innerMerge(initial);
+          const out = fn.apply(this, inner.roots);
+          assertNotPromise(out, 'vmap');
+          replicas.push({ inner, out, split: call.innerSplit([inner.roots, out]), initial: snapshot });
+        }
+        result = (mergeReplicas(call, args, axes, replicas, inAxes, outAxes) as unknown[])[1];
+        return collectTensors([args, result]);
+      });
+    } catch (error) {
+      call.abort();
+      throw error;
+    }
     return result;
   };
 }
 
 function mergeReplicas(
+  call: FreshCall,
   args: unknown[],
-  graphdef: ReturnType<typeof flatten>['graphdef'],
-  inputs: InputLeaf[],
-  replicas: Replica[],
+  axes: ReadonlyArray<Axis>,
+  replicas: readonly Replica[],
+  inAxes: AxisPrefix,
   outAxes: AxisPrefix,
 ): unknown {
-  // Argument state: same structure required; mapped state is restacked on its input axis, broadcast state must
-  // agree across replicas.
-  const argFlats = replicas.map((r) => flatten(r.args));
-  for (const f of argFlats) {
-    if (!f.graphdef.equals(graphdef)) {
-      throw new TransformError('vmap: the function changed the structure of an argument (added/removed attributes or Variables); only values may change under vmap.');
+  const first = replicas[0]!;
+  const split = first.split;
+  const existing = call.existingFor(split, first.inner.toOuter);
+  for (const r of replicas) {
+    if (!r.split.graphdef.equals(split.graphdef)) {
+      throw new TransformError('vmap: replicas changed the structure of the arguments or outputs differently; every replica must produce the same structure.');
     }
+    const refs = call.existingFor(r.split, r.inner.toOuter);
+    if (refs.some((ref, j) => ref !== existing[j])) throw new TransformError('vmap: replicas changed references between arguments differently.');
   }
-  const updates: Array<() => void> = [];
-  inputs.forEach((input, k) => {
-    const values = argFlats.map((f) => valueOf(f.leaves[k]));
-    // Untouched state keeps its tensor (no restack); raw arrays passed directly are values, never written back.
-    const untouched = values.every((v, i) => v === replicas[i]!.initial[k]);
-    const before = valueOf(input.leaf);
-    let next: unknown;
-    if (input.axis !== null && isHostArray(before)) {
-      // Host arrays may be updated in place, so identity says nothing: restack and compare words.
-      const stacked = stackHost(values as HostArray[], normalizeAxis(input.axis, before.shape.length, 'vmap'), 'vmap');
-      if (hostEqual(stacked, before)) return;
-      next = stacked;
-    } else if (input.axis !== null) {
-      if (untouched) return;
-      const rank = (values[0] as tf.Tensor).rank + 1;
-      next = tf.stack(values as tf.Tensor[], normalizeAxis(input.axis, rank, 'vmap'));
-    } else if (isHostArray(before)) {
-      // Host arrays (RNG keys/counts) may be updated in place: compare words, cheaply, on the host.
-      const first = values[0] as HostArray;
-      if (!values.every((v) => isHostArray(v) && hostEqual(v, first))) {
-        throw new TransformError(`vmap: state at ${JSON.stringify(input.path)} is mapped with axis null but replicas changed it differently.`);
+  const outerValues = call.outer.leaves.map(valueOf);
+  const merged = split.leaves.map((leaf0, k) => {
+    const path = split.paths[k]!;
+    const where = `vmap ${path[0] === 0 ? 'argument' : 'output'} ${JSON.stringify(path.slice(1))}`;
+    const values = replicas.map((r) => valueOf(r.split.leaves[k]));
+    const k0 = call.outerLeafOf(split, k, first.inner.toOuter);
+    if (k0 !== undefined) {
+      // Caller state comes back on its input axis; untouched state keeps its value (no restack).
+      if (replicas.every((r, i) => sameValue(values[i], r.initial[k0]))) return outerValues[k0];
+      const axis = axes[k0]!;
+      if (axis !== null) return stackValues(values, axis, where);
+      if (isHostArray(values[0])) {
+        if (!values.every((v) => sameValue(v, values[0]))) {
+          throw new TransformError(`vmap: state at ${JSON.stringify(path.slice(1))} is mapped with axis null but replicas changed it differently.`);
+        }
+        return values[0];
       }
-      if (hostEqual(first, before)) return;
-      next = first.clone();
-    } else if (before instanceof tf.Tensor) {
-      if (untouched) return;
       // Comparing replicas' tensors would need a device read, which library code never does synchronously.
       throw new TransformError(
-        `vmap: state at ${JSON.stringify(input.path)} is mapped with axis null but was written inside vmap; replicas may not write broadcast tensor state (map it with an axis, e.g. a StateAxes entry).`,
+        `vmap: state at ${JSON.stringify(path.slice(1))} is mapped with axis null but was written inside vmap; replicas may not write broadcast tensor state (map it with an axis, e.g. a StateAxes entry).`,
       );
-    } else {
-      return;
     }
-    updates.push(() => {
-      if (isVariable(input.leaf)) input.leaf.value = next;
-      else setAtPath(args, input.path, next);
-    });
-  });
-  // Outputs: identical objects for outputs that are arguments; new outputs restacked along outAxes.
-  const inner = new Map<object, object>();
-  replicas.forEach((r) => pairNodes(args, r.args, inner));
-  const out0 = replicas[0]!.out;
-  if (out0 !== null && typeof out0 === 'object' && inner.has(out0)) {
-    for (const apply of updates) apply();
-    return inner.get(out0);
-  }
-  const outFlats = replicas.map((r) => flatten(r.out));
-  for (const f of outFlats) {
-    if (!f.graphdef.equals(outFlats[0]!.graphdef)) throw new TransformError('vmap: replicas returned outputs with different structures.');
-  }
-  const first = outFlats[0]!;
-  const outLeaves = first.leaves.map((leaf0, k) => {
-    const path = first.paths[k]!;
-    const axis = resolveAxis(outAxes, replicas[0]!.out, path, leaf0, 'vmap outAxes');
+    // New state (created inside, attached to an argument) takes the argument's axis; outputs take outAxes.
+    const axis =
+      path[0] === 0
+        ? resolveAxis(inAxes, first.inner.roots, path.slice(1), leaf0, 'vmap inAxes')
+        : resolveAxis(outAxes, first.out, path.slice(1), leaf0, 'vmap outAxes');
     if (axis === Carry) throw new TransformError('vmap: Carry is only valid in scan.');
-    const values = outFlats.map((f) => valueOf(f.leaves[k]));
-    let stacked: unknown;
-    if (axis === null) {
-      if (!values.every((v) => v === values[0])) {
-        throw new TransformError(`vmap: output at ${JSON.stringify(path)} has outAxes null but differs across replicas.`);
-      }
-      stacked = values[0];
-    } else if (values[0] instanceof tf.Tensor) {
-      stacked = tf.stack(values as tf.Tensor[], normalizeAxis(axis, (values[0] as tf.Tensor).rank + 1, 'vmap outAxes'));
-    } else if (isHostArray(values[0])) {
-      const h = values[0];
-      stacked = stackHost(values as HostArray[], normalizeAxis(axis, h.shape.length + 1, 'vmap outAxes'), `vmap output ${JSON.stringify(path)}`);
-    } else {
-      throw new TransformError(`vmap: cannot stack a non-tensor output at ${JSON.stringify(path)}.`);
+    if (axis !== null) return stackValues(values, axis, where);
+    if (!values.every((v) => sameValue(v, values[0]))) {
+      throw new TransformError(`${where} has axis null but differs across replicas.`);
     }
-    // A Variable owns (keeps) its tensor, as module's Variables do.
-    return isVariable(leaf0) ? (leaf0.constructor as any).fromMetadata.call(leaf0.constructor, keepTensor(stacked), leaf0.metadata) : stacked;
+    return values[0];
   });
-  for (const apply of updates) apply();
-  return unflatten(first.graphdef, outLeaves);
+  return call.outerMerge(split, merged, existing, args);
 }
 
 /**

@@ -4,7 +4,7 @@ import { ensureGradients } from '@nnx-ts/backend';
 
 ensureGradients();
 import { describe, expect, it } from 'vitest';
-import { adoptKeptTensors } from '../src/engineScope.js';
+import { adoptKeptTensors, disposeTapeSince, tapeLength } from '../src/engineScope.js';
 
 // Pins the TF.js engine behaviour valueAndGrad relies on: a tensor kept inside the engine's `forward` scope
 // survives it, and after adoptKeptTensors the enclosing tidy manages it again (frees it when not returned).
@@ -56,5 +56,29 @@ describe('adoptKeptTensors (TF.js engine internals pin)', () => {
     expect(value.arraySync()).toBe(4);
     expect((grads[0] as tf.Tensor).arraySync()).toBe(4);
     tf.dispose([x, value, ...grads]);
+  });
+
+  it('a forward pass that throws inside engine.gradients leaves saved tensors on the tape; disposeTapeSince frees them', () => {
+    const x = tf.scalar(2);
+    const before = tf.memory().numTensors;
+    const attempt = (cleanUp: boolean) => () =>
+      tf.engine().gradients(() => {
+        const start = tapeLength();
+        try {
+          tf.square(tf.mul(x, 3)); // mul and square save their inputs on the tape (kept clones)
+          expect(tapeLength()).toBeGreaterThan(start);
+          throw new Error('boom');
+        } catch (error) {
+          if (cleanUp) disposeTapeSince(start);
+          throw error;
+        }
+      }, [x]);
+    expect(attempt(false)).toThrow('boom');
+    const leaked = tf.memory().numTensors - before;
+    expect(leaked).toBeGreaterThan(0); // TF.js itself leaks them: if this changes, disposeTapeSince may be unneeded
+    const afterLeak = tf.memory().numTensors;
+    expect(attempt(true)).toThrow('boom');
+    expect(tf.memory().numTensors).toBe(afterLeak);
+    x.dispose();
   });
 });
