@@ -4,6 +4,8 @@ import { forEachLeaf, fromFlatState, setPath, toFlatState } from './flatState.js
 import { partitionPredicates, toPredicate, type Filter } from './filters.js';
 import { comparePaths, keyOf, pathToString, type Key, type Path } from './paths.js';
 import { isMapping, State } from './state.js';
+import { flatten } from './graph.js';
+import { isPytree } from './pytree.js';
 import { isVariable, shareValue, type Variable } from './variable.js';
 
 /**
@@ -146,15 +148,19 @@ export function diff(a: object, b: object): State {
 }
 
 /**
- * Disposes every tensor in a tree of States / pure dicts / Variables (e.g. the result of {@link toPureDict}).
+ * Disposes every tensor in a tree of States / pure dicts / Variables (e.g. the result of {@link toPureDict}), or
+ * in a whole graph (a Module and everything it reaches: Variables and raw array attributes).
  *
  * @example
  * ```ts
  * const dict = toPureDict(state(model)); await save(dict); disposeTree(dict);
+ * disposeTree(model); // done with the model
  * ```
  */
 export function disposeTree(tree: unknown): void {
   if (isVariable(tree)) tree.dispose();
   else if (tree instanceof tf.Tensor) tree.dispose();
-  else if (isMapping(tree) || Array.isArray(tree)) forEachLeaf(tree, (_p, v) => disposeTree(v));
+  else if (isPytree(tree)) {
+    for (const leaf of flatten(tree).leaves) disposeTree(leaf);
+  } else if (isMapping(tree) || Array.isArray(tree)) forEachLeaf(tree, (_p, v) => disposeTree(v));
 }

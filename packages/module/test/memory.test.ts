@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { clone, disposeTree, merge, Param, replaceByPureDict, split, state, toPureDict, update } from '../src/index.js';
+import { clone, disposeTree, merge, Module, Param, replaceByPureDict, split, state, toPureDict, update } from '../src/index.js';
 import { Linear } from './helpers.js';
 
 describe('memory rules', () => {
@@ -33,5 +33,24 @@ describe('memory rules', () => {
     expect(tf.memory().numTensors).toBe(numTensors);
     expect(tf.memory().numBytes).toBe(numBytes);
     expect(Array.from(model[0]!.kernel.value.dataSync())[0]).toBe(24);
+  });
+});
+
+describe('disposeTree on a whole graph', () => {
+  it('frees every Variable and raw array a Module reaches, shared ones once', () => {
+    class Inner extends Module {
+      w = new Param(tf.ones([2]));
+      raw = tf.zeros([3]);
+    }
+    class Outer extends Module {
+      a = new Inner();
+      b = this.a; // shared
+      layers = [new Inner()];
+    }
+    const before = tf.memory().numTensors;
+    const model = new Outer();
+    expect(tf.memory().numTensors).toBe(before + 4);
+    disposeTree(model);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
