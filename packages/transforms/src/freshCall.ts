@@ -133,12 +133,14 @@ export class FreshCall {
    */
   outerMerge(split: Flattened, leaves: readonly unknown[], existing: ReadonlyArray<object | undefined>, roots: readonly unknown[]): unknown {
     this.close();
-    for (const def of split.graphdef.nodes) {
-      const target = def.kind === 'variable' ? existing[def.index] : undefined;
-      if (target !== undefined && !canWrite(target)) {
+    // Only state that actually changes needs write access: reading captured state through a transform is fine.
+    const indexOf = new Map(split.refs!.map((ref, j) => [ref, j]));
+    split.leaves.forEach((leaf, k) => {
+      const target = isVariable(leaf) ? (existing[indexOf.get(leaf)!] as Variable | undefined) : undefined;
+      if (target !== undefined && target.raw !== leaves[k] && !canWrite(target)) {
         throw new TransformError(`${this.name}: cannot write back a ${target.constructor.name} that belongs to another transform level (captured by closure there).`);
       }
-    }
+    });
     // Variables own (keep) their tensors; new Variables built by the merge get kept values.
     const owned = leaves.map((value, k) => {
       if (value instanceof tf.Tensor && isVariable(split.leaves[k])) tf.keep(value);
