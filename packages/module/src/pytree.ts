@@ -1,3 +1,4 @@
+import { NODE_TRACE, currentTrace } from './trace.js';
 import { brand, brandedHasInstance } from './brand.js';
 import { isArrayLeaf } from './hostArray.js';
 import { registeredNodeParts } from './pytreeNode.js';
@@ -45,6 +46,13 @@ export function isPytree(x: unknown): x is Pytree {
  */
 export class Pytree {
   declare readonly [PYTREE_BRAND]: true;
+
+  constructor() {
+    // Inside a transform, remember where the object was created (a transform tells its own new objects from ones
+    // the function captured by closure). Non-enumerable: it is not an attribute.
+    const trace = currentTrace();
+    if (trace !== undefined) Object.defineProperty(this, NODE_TRACE, { value: trace, enumerable: false, writable: true, configurable: true });
+  }
   static [Symbol.hasInstance](x: unknown): boolean {
     return brandedHasInstance(this, x);
   }

@@ -7,6 +7,9 @@ import { TransformError } from './errors.js';
  */
 export const VARIABLE_TRACE: unique symbol = Symbol.for('nnx-ts.variableTrace') as any;
 
+/** Property under which a graph node built by its constructor inside a transform records that transform's trace. */
+export const NODE_TRACE: unique symbol = Symbol.for('nnx-ts.nodeTrace') as any;
+
 /**
  * A level of mutation rights, NNX's trace level without JAX: each transform call opens one. A Variable may only be
  * written from the trace it belongs to, so a transformed function that writes a Variable it did not receive
@@ -43,6 +46,20 @@ export class Trace {
   /** Whether `v` (a Variable) belongs to this trace: created in it, or handed to it as an argument. */
   owns(v: object): boolean {
     return (v as Variable)[VARIABLE_TRACE] === this;
+  }
+
+  /**
+   * Whether the Variable or graph node `x` was created while this trace (or one opened inside it) was current.
+   *
+   * @example
+   * ```ts
+   * trace.encloses(new Param(1)); // true while `trace` is current
+   * ```
+   */
+  encloses(x: object): boolean {
+    const marked = x as { [VARIABLE_TRACE]?: Trace; [NODE_TRACE]?: Trace };
+    for (let t = marked[VARIABLE_TRACE] ?? marked[NODE_TRACE]; t !== undefined; t = t.parent) if (t === this) return true;
+    return false;
   }
 
   /** Whether `x` is a tensor created while this trace was open. */

@@ -122,8 +122,8 @@ function sameReferenceStructure(a: Flattened, b: Flattened): boolean {
   return a.leaves.every((leaf, k) => (isVariable(leaf) ? b.leaves[k] === leaf : !isVariable(b.leaves[k])));
 }
 
-function checkSameStructure(before: unknown, after: unknown, name: string): void {
-  const same = sameReferenceStructure(flatten(before), flatten(after));
+function checkSameStructure(before: Flattened, after: unknown, name: string): void {
+  const same = sameReferenceStructure(before, flatten(after));
   if (!same) {
     throw new TransformError(`${name} requires the body function's input and output to have the same reference and pytree structure.`);
   }
@@ -144,8 +144,9 @@ export function whileLoop<T>(condFun: (val: T) => boolean, bodyFun: (val: T) => 
   return runInPlace('whileLoop', [initVal], () => {
     let val = initVal;
     while (hostPredicate(condFun(val), 'whileLoop', 'whileLoopAsync')) {
+      const before = flatten(val); // taken first: the body may change `val` in place
       const next = runIteration(bodyFun, [val], 'whileLoop');
-      checkSameStructure(val, next, 'whileLoop');
+      checkSameStructure(before, next, 'whileLoop');
       val = next;
     }
     return val;
@@ -165,8 +166,9 @@ export async function whileLoopAsync<T>(condFun: (val: T) => boolean | tf.Tensor
   assertSyncFunction(bodyFun, 'whileLoopAsync');
   let val = initVal;
   while (hostPredicate(await readPredicate(condFun(val), true), 'whileLoopAsync', 'whileLoopAsync')) {
+    const before = flatten(val);
     const next = runScoped(bodyFun, [val], 'whileLoopAsync');
-    checkSameStructure(val, next, 'whileLoopAsync');
+    checkSameStructure(before, next, 'whileLoopAsync');
     val = next;
   }
   return val;
@@ -185,8 +187,9 @@ export function foriLoop<T>(lower: number, upper: number, bodyFun: (i: number, v
   return runInPlace('foriLoop', [initVal], () => {
     let val = initVal;
     for (let i = lower; i < upper; i++) {
+      const before = flatten(val);
       const next = runIteration(bodyFun, [i, val], 'foriLoop');
-      checkSameStructure(val, next, 'foriLoop');
+      checkSameStructure(before, next, 'foriLoop');
       val = next;
     }
     return val;

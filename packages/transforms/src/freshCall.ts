@@ -58,6 +58,8 @@ export class FreshCall {
   private trace: Trace | undefined;
   private closed = false;
   private readonly outerAt = new Map<object, number>();
+  /** Every inner graph node and Variable built by {@link FreshCall.innerMerge}. */
+  private readonly innerObjects = new Set<object>();
   /** Outer leaf position of each caller Variable, and of each raw array leaf by its path. */
   private readonly leafOfVariable = new Map<object, number>();
   private readonly leafOfPath = new Map<string, number>();
@@ -99,7 +101,10 @@ export class FreshCall {
     const flat = flatten(roots, { withRefs: true });
     const toOuter = new Map<object, object>();
     const outerRefs = this.outer.refs!;
-    flat.refs!.forEach((ref, j) => toOuter.set(ref, outerRefs[j]!));
+    flat.refs!.forEach((ref, j) => {
+      toOuter.set(ref, outerRefs[j]!);
+      this.innerObjects.add(ref);
+    });
     return { roots, flat, toOuter };
   }
 
@@ -110,7 +115,8 @@ export class FreshCall {
   innerSplit(tree: unknown): Flattened {
     const split = flatten(tree, { withRefs: true });
     for (const ref of split.refs!) {
-      const captured = this.outerAt.has(ref) || (isVariable(ref) && !this.trace!.owns(ref));
+      // Allowed: inner objects, and objects the function (or a transform inside it) created.
+      const captured = this.outerAt.has(ref) || (!this.innerObjects.has(ref) && !this.trace!.encloses(ref));
       if (captured) {
         throw new TransformError(
           `${this.name}: the function returned or attached a ${ref.constructor.name} it captured by closure; objects of the caller can only come back through the arguments.`,

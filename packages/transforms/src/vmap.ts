@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, TransformError, isHostArray, type Flattened, type HostArray } from '@nnx-ts/module';
+import { ShapeError, TransformError, flatten, isHostArray, isVariable, type Flattened, type HostArray } from '@nnx-ts/module';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix } from './axisPrefix.js';
 import { FreshCall, sameValue, secondOwner, snapshotValue, valueOf, type InnerObjects } from './freshCall.js';
@@ -111,6 +111,7 @@ function vmapFunction(fn: AnyFunction, options: VmapOptions): AnyFunction {
           assertNotPromise(out, 'vmap');
           replicas.push({ inner, out, split: call.innerSplit([inner.roots, out]), initial: snapshot });
         }
+        checkOutputAliasing(call, axes, replicas[0]!, outAxes);
         result = (mergeReplicas(call, args, axes, replicas, inAxes, outAxes) as unknown[])[1];
         return collectTensors([args, result]);
       });
@@ -120,6 +121,23 @@ function vmapFunction(fn: AnyFunction, options: VmapOptions): AnyFunction {
     }
     return result;
   };
+}
+
+/** An argument returned as an output must come back on the axes it went in on (NNX's consistent aliasing). */
+function checkOutputAliasing(call: FreshCall, axes: ReadonlyArray<Axis>, replica: Replica, outAxes: AxisPrefix): void {
+  const out = flatten(replica.out);
+  out.leaves.forEach((leaf, k) => {
+    if (!isVariable(leaf)) return;
+    const outer = replica.inner.toOuter.get(leaf);
+    const k0 = outer === undefined ? undefined : call.outer.leaves.indexOf(outer);
+    if (k0 === undefined || k0 < 0) return;
+    const axis = resolveAxis(outAxes, replica.out, out.paths[k]!, leaf, 'vmap outAxes');
+    if (axis !== axes[k0]) {
+      throw new TransformError(
+        `vmap: Inconsistent aliasing detected: the Variable at argument path ${JSON.stringify(call.outer.paths[k0])} goes in with axis ${String(axes[k0])} and is returned at output path ${JSON.stringify(out.paths[k])} with axis ${String(axis)}.`,
+      );
+    }
+  });
 }
 
 function mergeReplicas(
@@ -169,9 +187,11 @@ function mergeReplicas(
         : resolveAxis(outAxes, first.out, path.slice(1), leaf0, 'vmap outAxes');
     if (axis === Carry) throw new TransformError('vmap: Carry is only valid in scan.');
     if (axis !== null) return stackValues(values, axis, where);
-    if (!values.every((v) => sameValue(v, values[0]))) {
+    if (isHostArray(values[0]) && !values.every((v) => sameValue(v, values[0]))) {
       throw new TransformError(`${where} has axis null but differs across replicas.`);
     }
+    // A tensor under a null axis must not depend on the mapped inputs (JAX: it is not batched), so every replica
+    // computed the same value; telling would need a synchronous device read, so replica 0's is taken.
     return values[0];
   });
   return call.outerMerge(split, merged, existing, args);
