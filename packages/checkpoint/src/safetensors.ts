@@ -150,16 +150,16 @@ export function decodeSafetensors(bytes: Uint8Array, fileName = '<safetensors>')
   if (typeof header !== 'object' || header === null || Array.isArray(header)) return fail('header must be a JSON object');
   const dataStart = 8 + headerLength;
   const dataLength = bytes.byteLength - dataStart;
-  const metadata: Record<string, string> = {};
+  let metadata: Record<string, string> = {};
   const tensors = new Map<string, SafetensorsEntry>();
   const spans: Array<[begin: number, end: number, name: string]> = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('__metadata__ must be an object of strings');
-      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(`__metadata__['${k}'] must be a string, got ${typeof v}`);
-        metadata[k] = v as string;
-      }
+      const entries = Object.entries(raw as Record<string, unknown>);
+      for (const [k, v] of entries) if (typeof v !== 'string') fail(`__metadata__['${k}'] must be a string, got ${typeof v}`);
+      // fromEntries defines own keys: a key named "__proto__" stays a key (assignment would set the prototype).
+      metadata = Object.fromEntries(entries) as Record<string, string>;
       continue;
     }
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;

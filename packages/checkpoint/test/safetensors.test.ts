@@ -131,6 +131,13 @@ describe('encodeSafetensors', () => {
     expect(() => encodeSafetensors({ w: { dtype: 'F32', shape: [2], data: new Uint8Array(4) } })).toThrow(/needs 8 bytes, got 4/);
   });
 
+  it('keeps a metadata key named __proto__ (found by the property below)', () => {
+    const metadata = JSON.parse('{"__proto__":"x","format":"pt"}') as Record<string, string>;
+    const decoded = decodeSafetensors(encodeSafetensors({}, metadata));
+    expect(Object.keys(decoded.metadata)).toEqual(['__proto__', 'format']);
+    expect(Object.getOwnPropertyDescriptor(decoded.metadata, '__proto__')?.value).toBe('x');
+  });
+
   it('round-trips random tensors (property)', () => {
     const dtypes = ['F32', 'I32', 'U32', 'U8', 'BOOL', 'F64', 'I16'] as const;
     const entryArb = fc
