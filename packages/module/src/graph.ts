@@ -223,7 +223,8 @@ export interface Flattened {
 
 /**
  * Depth-first flatten with sorted keys. A graph node or Variable reached again emits a {@link NodeRef}: the first
- * path owns the state. Leaves are the live Variables (`withPaths`, default) or their values.
+ * path owns the state. Leaves are the live Variables and raw array attributes; `withPaths: false` skips the paths
+ * (faster).
  *
  * @example
  * ```ts
@@ -253,7 +254,7 @@ export function flatten(root: unknown, options: { withPaths?: boolean; withRefs?
       refIndex.set(node, index);
       refs?.push(node);
       nodes.push({ kind: 'variable', type: node.constructor as VariableType, index, metadata: snapshot(node) });
-      leaves.push(withPaths ? node : (node as Variable).value);
+      leaves.push(node);
       if (withPaths) paths.push(path.slice());
       return;
     }

@@ -27,7 +27,7 @@ function disposeIfCreatedIn(trace: Trace, x: unknown): void {
  * const call = InPlaceCall.begin('jit', [model, x]);
  * let out;
  * try { out = fn(model, x); } catch (e) { call.rollback(); throw e; }
- * call.commit(new Set(outputTensors));
+ * call.commit(outputTensors);
  * ```
  */
 export class InPlaceCall {
@@ -50,7 +50,7 @@ export class InPlaceCall {
    * ```
    */
   static begin(name: string, roots: readonly unknown[]): InPlaceCall {
-    const snapshot = flatten(roots, { withRefs: true });
+    const snapshot = flatten(roots, { withRefs: true, withPaths: false });
     const variables: Variable[] = [];
     const raws: unknown[] = [];
     const owners: Array<Trace | undefined> = [];
@@ -78,10 +78,10 @@ export class InPlaceCall {
    *
    * @example
    * ```ts
-   * call.commit(new Set(collectTensors([args, out])));
+   * call.commit(collectTensors([args, out]));
    * ```
    */
-  commit(survivors: ReadonlySet<tf.Tensor>): void {
+  commit(survivors: readonly tf.Tensor[]): void {
     const { trace } = this;
     const parent = trace.parent;
     const journal = trace.journal!;
@@ -96,12 +96,15 @@ export class InPlaceCall {
       }
     }
     this.close();
+    let reachable: Set<tf.Tensor> | undefined;
     for (const [v, original] of journal) {
       if (v.raw === original) continue;
       const outer = parent?.journal;
       if (outer !== undefined && !outer.has(v)) outer.set(v, original);
       else if (outer === undefined || outer.get(v) !== original) {
-        if (original instanceof tf.Tensor && !original.isDisposed && !survivors.has(original)) original.dispose();
+        if (!(original instanceof tf.Tensor) || original.isDisposed) continue;
+        reachable ??= new Set(survivors);
+        if (!reachable.has(original)) original.dispose();
       }
     }
     for (const v of trace.created) {

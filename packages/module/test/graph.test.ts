@@ -38,11 +38,16 @@ describe('flatten / unflatten (graph_utils_test)', () => {
     expect(gd.numLeaves).toBe(2);
   });
 
-  it('test_flatten_no_paths: raw values as leaves', () => {
+  it('test_flatten_no_paths: the Variables are the leaves, the ref map holds the 2 Variables', () => {
     const a = { a: 1, b: new Param(2) };
-    const g = [a, 3, a, new Param(4)];
-    const { leaves } = flatten(g, { withPaths: false });
-    expect(leaves).toEqual([2, 4]);
+    const last = new Param(4);
+    const g = [a, 3, a, last];
+    const { leaves, paths, refs } = flatten(g, { withPaths: false, withRefs: true });
+    expect(leaves).toEqual([a.b, last]);
+    expect((leaves as Param[]).map((v) => v.value)).toEqual([2, 4]);
+    expect(paths).toEqual([]);
+    expect(refs).toHaveLength(2);
+    expect(refs).toContain(a.b);
   });
 
   it('test_unflatten: a shared Module stays one object', () => {

@@ -75,12 +75,12 @@ describe('InPlaceCall', () => {
     const original = b.w.value;
     const call = InPlaceCall.begin('test', [b]);
     b.w.value = tf.add(b.w.value, 1);
-    call.commit(new Set());
+    call.commit([]);
     expect(original.isDisposed).toBe(true);
     const kept = b.w.value;
     const again = InPlaceCall.begin('test', [b]);
     b.w.value = tf.add(b.w.value, 1);
-    again.commit(new Set([kept]));
+    again.commit([kept]);
     expect(kept.isDisposed).toBe(false);
     kept.dispose();
   });

@@ -18,7 +18,7 @@ export function runInPlace<R>(name: string, roots: readonly unknown[], body: () 
       out = body();
       assertNotPromise(out, name);
       const survivors = collectTensors([roots, out]);
-      call.commit(new Set(survivors));
+      call.commit(survivors);
       return survivors;
     });
   } catch (error) {
