@@ -3,6 +3,7 @@ import json
 import os
 
 import flax
+import numpy as np
 import jax
 import optax
 
@@ -21,3 +22,9 @@ def write_fixture(package: str, name: str, data: dict) -> None:
         json.dump({"versions": VERSIONS, **data}, f, indent=1)
         f.write("\n")
     print("wrote", os.path.relpath(path, ROOT))
+
+
+def det(shape, scale, offset=0.0):
+    """Deterministic float32 array: scaled sine of the flat index."""
+    n = int(np.prod(shape))
+    return (np.sin(np.arange(n, dtype=np.float64) * 0.7 + offset) * scale).astype(np.float32).reshape(shape)

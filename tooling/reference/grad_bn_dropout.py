@@ -36,18 +36,12 @@ import numpy as np
 import optax
 from flax import nnx
 
-from common import write_fixture
+from common import det, write_fixture
 
 jax.config.update("jax_threefry_partitionable", True)
 
 N_STEPS = 3
 LR = 0.1
-
-
-def det(shape, scale, offset=0.0):
-    """Deterministic float32 array: scaled sine of the flat index (as in transforms.py)."""
-    n = int(np.prod(shape))
-    return (np.sin(np.arange(n, dtype=np.float64) * 0.7 + offset) * scale).astype(np.float32).reshape(shape)
 
 
 X = det((6, 4), 1.5, 0.3)

@@ -32,19 +32,13 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from common import write_fixture
+from common import det, write_fixture
 
 jax.config.update("jax_threefry_partitionable", True)
 warnings.filterwarnings("ignore", message=".*'split' argument of 'fork' is deprecated.*")
 
 N_LAYERS = 5
 N_TRAIN_STEPS = 3
-
-
-def det(shape, scale, offset=0.0):
-    """Deterministic float32 array: scaled sine of the flat index (as in transforms.py)."""
-    n = int(np.prod(shape))
-    return (np.sin(np.arange(n, dtype=np.float64) * 0.7 + offset) * scale).astype(np.float32).reshape(shape)
 
 
 X = det((4, 3), 1.5, 0.3)

@@ -7,13 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from common import write_fixture
-
-
-def det(shape, scale, offset=0.0):
-    """Deterministic float32 array: scaled sine of the flat index."""
-    n = int(np.prod(shape))
-    return (np.sin(np.arange(n, dtype=np.float64) * 0.7 + offset) * scale).astype(np.float32).reshape(shape)
+from common import det, write_fixture
 
 
 class Dense(nnx.Module):

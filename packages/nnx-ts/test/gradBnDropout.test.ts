@@ -1,9 +1,10 @@
 // nnx.valueAndGrad / nnx.grad through BatchNorm and Dropout against real Flax: fixtures/gradBnDropout.json is written
 // by tooling/reference/grad_bn_dropout.py (JAX 0.10.2 / Flax 0.12.8 / optax 0.2.8).
-import { f32Bits, fixtureReader, ulpDistance } from '@nnx-ts/tooling/test-utils';
+import { fixtureReader } from '@nnx-ts/tooling/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nnx, optax, setBackend } from '../src/index.js';
+import { FlaxComparison, stateLeaves, type Leaf, type StateLeaf } from './flaxCompare.js';
 
 // ---- The model, as in the generator: Linear(4, 8) -> BatchNorm(8) -> relu -> Dropout(0.3) -> Linear(8, 3). ----
 class Model extends nnx.Module {
@@ -27,15 +28,6 @@ const lossAuxFn = (model: Model, x: tf.Tensor, y: tf.Tensor): [tf.Scalar, tf.Ten
 };
 
 // ---- Fixture ----
-interface Leaf {
-  shape: number[];
-  dtype: string;
-  values: number[];
-}
-interface StateLeaf extends Leaf {
-  path: (string | number)[];
-  type: string;
-}
 interface GradCall {
   loss: Leaf;
   grads: StateLeaf[];
@@ -62,24 +54,8 @@ interface GradBnDropoutFixture {
 const fixture = fixtureReader(import.meta.url)<GradBnDropoutFixture>('gradBnDropout');
 const tensorOf = (l: Leaf): tf.Tensor => tf.tensor(l.values, l.shape, 'float32');
 
-// JAX prints the default typed key dtype as key<fry>; our KeyArray calls the same impl key<threefry2x32>.
-const DTYPES: Record<string, string> = { 'key<fry>': 'key<threefry2x32>' };
 
-/** A State (model state or gradients) as fixture records: Variable type, shape, dtype and values. */
-async function flatOf(s: nnx.State): Promise<StateLeaf[]> {
-  const flat = nnx.toFlatState(s);
-  const out: StateLeaf[] = [];
-  for (let i = 0; i < flat.paths.length; i++) {
-    const variable = flat.leaves[i] as nnx.Variable;
-    // A tensor, or a host KeyArray / HostUint32Array (RNG keys and counts).
-    type HostLeaf = { shape: readonly number[]; dtype: string; data: Uint32Array };
-    const value = variable.value as tf.Tensor | HostLeaf;
-    const values = value instanceof tf.Tensor ? Array.from(await value.data()) : Array.from(value.data);
-    out.push({ path: flat.paths[i]!, type: variable.constructor.name, shape: [...value.shape], dtype: value.dtype, values });
-  }
-  return out;
-}
-const stateOf = (node: object): Promise<StateLeaf[]> => flatOf(nnx.state(node));
+const stateOf = (node: object): Promise<StateLeaf[]> => stateLeaves(nnx.state(node));
 
 /** Reads a tensor into a fixture record and frees it. */
 async function take(t: tf.Tensor): Promise<Leaf> {
@@ -96,66 +72,10 @@ function maskOf(model: Model): tf.Tensor {
   return mask;
 }
 
-/**
- * Worst differences seen, per category, reported at the end of the run. `rel` is taken over expected values with
- * |e| >= 1e-2 only: below that the absolute term of the tolerance dominates (BatchNorm's backward pass sums terms of
- * order 0.1-1 that cancel to ~1e-3, leaving ~5e-8 absolute / ~2e-5 relative rounding differences), and some
- * gradients are analytically zero (see the linear1/bias check), so both sides hold rounding noise of either sign.
- */
-const worst: Record<string, { ulp: number; ulpAt: string; abs: number; rel: number; at: string; relAt: string }> = {};
-function record(category: string, actual: number, expected: number, at: string): void {
-  const w = (worst[category] ??= { ulp: 0, ulpAt: '', abs: 0, rel: 0, at: '', relAt: '' });
-  const [a, e] = [Math.fround(actual), Math.fround(expected)];
-  const ulp = ulpDistance(f32Bits(new Float32Array([a]))[0]!, f32Bits(new Float32Array([e]))[0]!);
-  const abs = Math.abs(a - e);
-  if (ulp > w.ulp) [w.ulp, w.ulpAt] = [ulp, `${at}: ${a} vs ${e}`];
-  if (abs > w.abs) [w.abs, w.at] = [abs, `${at}: ${a} vs ${e}`];
-  if (Math.abs(e) >= 1e-2 && abs / Math.abs(e) > w.rel) [w.rel, w.relAt] = [abs / Math.abs(e), `${at}: ${a} vs ${e}`];
-}
-
-/** Float32 tolerance for computed values: |a - e| <= 1e-6 + 1e-5 |e|. */
-function expectClose(actual: number[], expected: number[], where: string, category: string): void {
-  expect(actual.length, where).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    record(category, actual[i]!, expected[i]!, `${where}[${i}]`);
-    const tol = 1e-6 + 1e-5 * Math.abs(expected[i]!);
-    if (!(Math.abs(actual[i]! - expected[i]!) <= tol)) {
-      expect.fail(`${where}[${i}]: ${actual[i]} vs Flax ${expected[i]} (tolerance ${tol})`);
-    }
-  }
-}
-
-/** Within `maxUlp` units in the last place (initialised parameters). */
-function expectUlp(actual: number[], expected: number[], maxUlp: number, where: string, category: string): void {
-  expect(actual.length, where).toBe(expected.length);
-  const a = f32Bits(Float32Array.from(actual));
-  const e = f32Bits(Float32Array.from(expected));
-  for (let i = 0; i < e.length; i++) {
-    record(category, actual[i]!, expected[i]!, `${where}[${i}]`);
-    expect(ulpDistance(a[i]!, e[i]!), `${where}[${i}]: ${actual[i]} vs Flax ${expected[i]}`).toBeLessThanOrEqual(maxUlp);
-  }
-}
-
-/**
- * Paths, Variable types, shapes and dtypes equal Flax's; integers and key words exact; floats within `maxUlp` ulp
- * (when given) or the float32 tolerance.
- */
-function expectState(actual: StateLeaf[], expected: StateLeaf[], where: string, category: string, maxUlp?: number): void {
-  expect(actual.map((l) => l.path), where).toEqual(expected.map((l) => l.path));
-  for (let i = 0; i < expected.length; i++) {
-    const [a, e] = [actual[i]!, expected[i]!];
-    const at = `${where} ${e.path.join('/')}`;
-    expect(a.type, at).toBe(e.type);
-    expect(a.shape, at).toEqual(e.shape);
-    expect(a.dtype, at).toBe(DTYPES[e.dtype] ?? e.dtype);
-    if (e.dtype === 'float32') {
-      if (maxUlp !== undefined) expectUlp(a.values, e.values, maxUlp, at, category);
-      else expectClose(a.values, e.values, at, category);
-    } else {
-      expect(a.values, at).toEqual(e.values);
-    }
-  }
-}
+const compare = new FlaxComparison();
+const { worst } = compare;
+const expectClose = compare.expectClose.bind(compare);
+const expectState = compare.expectState.bind(compare);
 
 function expectLeaf(actual: Leaf, expected: Leaf, where: string, category: string): void {
   expect(actual.shape, where).toEqual(expected.shape);
@@ -197,7 +117,7 @@ describe('valueAndGrad / grad through BatchNorm + Dropout match Flax', () => {
     const [loss, grads] = nnx.valueAndGrad(lossFn)(model, x, y);
     expectLeaf(await take(loss), a.loss, 'valueAndGrad loss', 'loss');
     expect(grads).toBeInstanceOf(nnx.State);
-    expectState(await flatOf(grads), a.grads, 'valueAndGrad grads', 'Param grads');
+    expectState(await stateLeaves(grads), a.grads, 'valueAndGrad grads', 'Param grads');
     for (const g of nnx.toFlatState(grads).leaves) expect(g).toBeInstanceOf(nnx.Param);
     // BatchNorm in training subtracts the batch mean, so linear1's bias has an analytically zero gradient: both
     // Flax and we hold float32 rounding noise there (|g| ~ 1e-7, either sign).
@@ -212,7 +132,7 @@ describe('valueAndGrad / grad through BatchNorm + Dropout match Flax', () => {
     const [[loss2, aux], grads2] = nnx.valueAndGrad(lossAuxFn, { hasAux: true })(model, x, y);
     expectLeaf(await take(loss2), c.loss, 'hasAux loss', 'loss');
     expectLeaf(await take(aux), c.aux, 'hasAux aux', 'aux (logits)');
-    expectState(await flatOf(grads2), c.grads, 'hasAux grads', 'Param grads');
+    expectState(await stateLeaves(grads2), c.grads, 'hasAux grads', 'Param grads');
     nnx.disposeTree(grads2);
     expectState(await stateOf(model), c.state, 'hasAux state', 'state after calls');
 
@@ -220,7 +140,7 @@ describe('valueAndGrad / grad through BatchNorm + Dropout match Flax', () => {
     const b = fixture.evalBatchStatGradAfterTrain;
     model.eval();
     const statGrads = nnx.grad(lossFn, { argnums: new nnx.DiffState(0, nnx.BatchStat) })(model, x, y);
-    expectState(await flatOf(statGrads), b.grads, 'eval BatchStat grads (after train)', 'BatchStat grads');
+    expectState(await stateLeaves(statGrads), b.grads, 'eval BatchStat grads (after train)', 'BatchStat grads');
     for (const g of nnx.toFlatState(statGrads).leaves) expect(g).toBeInstanceOf(nnx.BatchStat);
     nnx.disposeTree(statGrads);
     expectState(await stateOf(model), b.state, 'eval state (after train)', 'state after calls');
@@ -238,7 +158,7 @@ describe('valueAndGrad / grad through BatchNorm + Dropout match Flax', () => {
     const expected = fixture.evalBatchStatGrad;
     const statGrads = nnx.grad(lossFn, { argnums: new nnx.DiffState(0, nnx.BatchStat) })(model, x, y);
     expect(statGrads).toBeInstanceOf(nnx.State);
-    expectState(await flatOf(statGrads), expected.grads, 'eval BatchStat grads (fresh)', 'BatchStat grads');
+    expectState(await stateLeaves(statGrads), expected.grads, 'eval BatchStat grads (fresh)', 'BatchStat grads');
     expect(expected.grads.map((g) => g.type)).toEqual(['BatchStat', 'BatchStat']);
     nnx.disposeTree(statGrads);
     // Eval mode neither updates the statistics nor consumes a dropout key.

@@ -1,9 +1,10 @@
 // Spec seed program 1 (scan over layers, NNX 0.11) against real Flax: fixtures/seedScan.json is written by
 // tooling/reference/seed_scan.py (JAX 0.10.2 / Flax 0.12.8; the v0.11.2 source gives an identical fixture).
-import { f32Bits, fixtureReader, ulpDistance } from '@nnx-ts/tooling/test-utils';
+import { fixtureReader } from '@nnx-ts/tooling/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nnx, setBackend } from '../src/index.js';
+import { FlaxComparison, stateLeaves, type Leaf, type StateLeaf } from './flaxCompare.js';
 
 // ---- Program 1, as written in the spec README (cosmetic changes only: the stack builders are wrapped in
 // functions so that every test gets a fresh model and can look at the parent Rngs). ----
@@ -40,15 +41,6 @@ const VARIANTS = {
 } as const;
 
 // ---- Fixture ----
-interface Leaf {
-  shape: number[];
-  dtype: string;
-  values: number[];
-}
-interface StateLeaf extends Leaf {
-  path: (string | number)[];
-  type: string;
-}
 interface Step {
   y: Leaf;
   state: StateLeaf[];
@@ -70,91 +62,17 @@ interface SeedScanFixture {
 const fixture = fixtureReader(import.meta.url)<SeedScanFixture>('seedScan');
 const xOf = (): tf.Tensor => tf.tensor(fixture.x.values, fixture.x.shape, 'float32');
 
-// JAX prints the default typed key dtype as key<fry>; our KeyArray calls the same impl key<threefry2x32>.
-const DTYPES: Record<string, string> = { 'key<fry>': 'key<threefry2x32>' };
 
-/** The model's state as fixture records: Variable type, shape, dtype and values (key words for RngKey). */
-async function stateOf(node: unknown): Promise<StateLeaf[]> {
-  const flat = nnx.toFlatState(nnx.state(node));
-  const out: StateLeaf[] = [];
-  for (let i = 0; i < flat.paths.length; i++) {
-    const variable = flat.leaves[i] as nnx.Variable;
-    // A tensor, or a host KeyArray / HostUint32Array (RNG keys and counts).
-    type HostLeaf = { shape: readonly number[]; dtype: string; data: Uint32Array };
-    const value = variable.value as tf.Tensor | HostLeaf;
-    const values = value instanceof tf.Tensor ? Array.from(await value.data()) : Array.from(value.data);
-    const type = variable.constructor.name;
-    out.push({ path: flat.paths[i]!, type, shape: [...value.shape], dtype: value.dtype, values });
-  }
-  return out;
-}
+const stateOf = (node: unknown): Promise<StateLeaf[]> => stateLeaves(nnx.state(node));
 
 async function leafOf(t: tf.Tensor): Promise<Leaf> {
   return { shape: t.shape, dtype: t.dtype, values: Array.from(await t.data()) };
 }
 
-/** Worst differences seen, per category, reported at the end of the run. */
-const worst: Record<string, { ulp: number; ulpAt: string; abs: number; rel: number; at: string }> = {};
-function record(category: string, actual: number, expected: number, at: string): void {
-  const w = (worst[category] ??= { ulp: 0, ulpAt: '', abs: 0, rel: 0, at: '' });
-  const [a, e] = [Math.fround(actual), Math.fround(expected)];
-  const ulp = ulpDistance(f32Bits(new Float32Array([a]))[0]!, f32Bits(new Float32Array([e]))[0]!);
-  const abs = Math.abs(a - e);
-  if (ulp > w.ulp) [w.ulp, w.ulpAt] = [ulp, `${at}: ${a} vs ${e}`];
-  if (abs > w.abs) [w.abs, w.at] = [abs, `${at}: ${a} vs ${e}`];
-  if (e !== 0) w.rel = Math.max(w.rel, abs / Math.abs(e));
-}
-
-/** Float32 tolerance for computed values: |a - e| <= 1e-6 + 1e-5 |e|. */
-function expectClose(actual: number[], expected: number[], where: string, category: string): void {
-  expect(actual.length, where).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    record(category, actual[i]!, expected[i]!, `${where}[${i}]`);
-    const tol = 1e-6 + 1e-5 * Math.abs(expected[i]!);
-    if (!(Math.abs(actual[i]! - expected[i]!) <= tol)) {
-      expect.fail(`${where}[${i}]: ${actual[i]} vs Flax ${expected[i]} (tolerance ${tol})`);
-    }
-  }
-}
-
-/** Within `maxUlp` units in the last place (initialised parameters). */
-function expectUlp(actual: number[], expected: number[], maxUlp: number, where: string, category: string): void {
-  expect(actual.length, where).toBe(expected.length);
-  const a = f32Bits(Float32Array.from(actual));
-  const e = f32Bits(Float32Array.from(expected));
-  for (let i = 0; i < e.length; i++) {
-    record(category, actual[i]!, expected[i]!, `${where}[${i}]`);
-    const at = `${where}[${i}]: ${actual[i]} vs Flax ${expected[i]}`;
-    expect(ulpDistance(a[i]!, e[i]!), at).toBeLessThanOrEqual(maxUlp);
-  }
-}
-
-/**
- * Paths, Variable types, shapes and dtypes equal Flax's; integers and key words exact; floats within `maxUlp` ulp
- * (when given) or the float32 tolerance.
- */
-function expectState(
-  actual: StateLeaf[],
-  expected: StateLeaf[],
-  where: string,
-  category: string,
-  maxUlp?: number,
-): void {
-  expect(actual.map((l) => l.path), where).toEqual(expected.map((l) => l.path));
-  for (let i = 0; i < expected.length; i++) {
-    const [a, e] = [actual[i]!, expected[i]!];
-    const at = `${where} ${e.path.join('/')}`;
-    expect(a.type, at).toBe(e.type);
-    expect(a.shape, at).toEqual(e.shape);
-    expect(a.dtype, at).toBe(DTYPES[e.dtype] ?? e.dtype);
-    if (e.dtype === 'float32') {
-      if (maxUlp !== undefined) expectUlp(a.values, e.values, maxUlp, at, category);
-      else expectClose(a.values, e.values, at, category);
-    } else {
-      expect(a.values, at).toEqual(e.values);
-    }
-  }
-}
+const compare = new FlaxComparison();
+const { worst } = compare;
+const expectClose = compare.expectClose.bind(compare);
+const expectState = compare.expectState.bind(compare);
 
 async function expectStep(y: tf.Tensor, node: unknown, expected: Step, where: string): Promise<void> {
   const yLeaf = await leafOf(y);
