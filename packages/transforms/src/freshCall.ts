@@ -47,6 +47,12 @@ export interface InnerObjects {
   readonly toOuter: Map<object, object>;
 }
 
+/** One run of the function (a vmap replica, a scan step): its inner objects and its inner split. */
+export interface InnerRun {
+  readonly inner: InnerObjects;
+  readonly split: Flattened;
+}
+
 /**
  * The protocol shared by transforms whose function sees values other than the caller's (vmap replicas, scan
  * steps): outer split → (for each replica/step) inner merge → run → inner split → outer merge. Inner objects
@@ -129,6 +135,20 @@ export class FreshCall {
   /** The caller's objects by the inner split's GraphDef indices (undefined: created inside, built fresh). */
   existingFor(split: Flattened, toOuter: ReadonlyMap<object, object>): Array<object | undefined> {
     return split.refs!.map((ref) => toOuter.get(ref));
+  }
+
+  /**
+   * The caller's objects for the inner splits of several runs (vmap replicas, scan steps), which must agree: the
+   * same GraphDef, and the same caller object at every index. Returns them for `reference`.
+   */
+  agreedExisting(reference: InnerRun, runs: readonly InnerRun[], errors: { structure: string; references: string }): Array<object | undefined> {
+    const existing = this.existingFor(reference.split, reference.inner.toOuter);
+    for (const run of runs) {
+      if (!run.split.graphdef.equals(reference.split.graphdef)) throw new TransformError(errors.structure);
+      const refs = this.existingFor(run.split, run.inner.toOuter);
+      if (refs.some((ref, j) => ref !== existing[j])) throw new TransformError(errors.references);
+    }
+    return existing;
   }
 
   /**

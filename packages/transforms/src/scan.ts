@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, TransformError, flatten, isHostArray, isVariable, type Flattened, type HostArray } from '@nnx-ts/module';
-import { FreshCall, sameValue, secondOwner, snapshotValue, valueOf, type InnerObjects } from './freshCall.js';
+import { FreshCall, sameValue, secondOwner, snapshotValue, valueOf, type InnerObjects, type InnerRun } from './freshCall.js';
 import { sliceHost, stackHost } from './hostArrays.js';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix, type CarryMarker } from './axisPrefix.js';
@@ -70,10 +70,8 @@ function normalizeAxis(axis: number, rank: number, where: string): number {
   return a;
 }
 
-interface Step {
-  readonly inner: InnerObjects;
-  /** The inner split of `[arguments after the step, scanned outputs]`. */
-  readonly split: Flattened;
+interface Step extends InnerRun {
+  /** `split` is the inner split of `[arguments after the step, scanned outputs]`. */
   readonly initial: readonly unknown[];
   readonly y: unknown;
 }
@@ -215,14 +213,10 @@ function assemble(
   outCarry: number | 'all' | undefined,
 ): unknown {
   const split = last.split;
-  const existing = call.existingFor(split, last.inner.toOuter);
-  for (const step of done) {
-    if (!step.split.graphdef.equals(split.graphdef)) {
-      throw new TransformError('scan: the structure of the arguments or outputs changed between iterations; every step must produce the same structure.');
-    }
-    const refs = call.existingFor(step.split, step.inner.toOuter);
-    if (refs.some((ref, j) => ref !== existing[j])) throw new TransformError('scan: Carry references must be the same between iterations.');
-  }
+  const existing = call.agreedExisting(last, done, {
+    structure: 'scan: the structure of the arguments or outputs changed between iterations; every step must produce the same structure.',
+    references: 'scan: Carry references must be the same between iterations.',
+  });
   const outerValues = call.outer.leaves.map(valueOf);
   const merged = split.leaves.map((leaf, k) => {
     const path = split.paths[k]!;

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, TransformError, flatten, isHostArray, isVariable, type Flattened, type HostArray } from '@nnx-ts/module';
+import { ShapeError, TransformError, flatten, isHostArray, isVariable, type HostArray } from '@nnx-ts/module';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix } from './axisPrefix.js';
-import { FreshCall, sameValue, secondOwner, snapshotValue, valueOf, type InnerObjects } from './freshCall.js';
+import { FreshCall, sameValue, secondOwner, snapshotValue, valueOf, type InnerRun } from './freshCall.js';
 import { sliceHost, stackHost } from './hostArrays.js';
 import type { Axis } from './stateAxes.js';
 import { collectTensors } from './tensorWalk.js';
@@ -37,11 +37,8 @@ function normalizeAxis(axis: number, rank: number, where: string): number {
   return a;
 }
 
-interface Replica {
-  readonly inner: InnerObjects;
+interface Replica extends InnerRun {
   readonly out: unknown;
-  /** The inner split of `[roots, out]`. */
-  readonly split: Flattened;
   /** The value each caller leaf started from in this replica (host arrays: a copy of their words). */
   readonly initial: readonly unknown[];
 }
@@ -150,14 +147,10 @@ function mergeReplicas(
 ): unknown {
   const first = replicas[0]!;
   const split = first.split;
-  const existing = call.existingFor(split, first.inner.toOuter);
-  for (const r of replicas) {
-    if (!r.split.graphdef.equals(split.graphdef)) {
-      throw new TransformError('vmap: replicas changed the structure of the arguments or outputs differently; every replica must produce the same structure.');
-    }
-    const refs = call.existingFor(r.split, r.inner.toOuter);
-    if (refs.some((ref, j) => ref !== existing[j])) throw new TransformError('vmap: replicas changed references between arguments differently.');
-  }
+  const existing = call.agreedExisting(first, replicas, {
+    structure: 'vmap: replicas changed the structure of the arguments or outputs differently; every replica must produce the same structure.',
+    references: 'vmap: replicas changed references between arguments differently.',
+  });
   const outerValues = call.outer.leaves.map(valueOf);
   const merged = split.leaves.map((leaf0, k) => {
     const path = split.paths[k]!;
