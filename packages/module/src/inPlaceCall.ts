@@ -112,6 +112,7 @@ export class InPlaceCall {
       v[VARIABLE_TRACE] = parent;
       parent?.created.push(v);
     }
+    trace.release();
   }
 
   /**
@@ -136,6 +137,7 @@ export class InPlaceCall {
       existingContainers: this.snapshot.containers!,
       restore: true,
     });
+    trace.release();
   }
 
   private close(): void {

@@ -62,6 +62,20 @@ export class Trace {
     return false;
   }
 
+  /**
+   * Forgets the created Variables and the journal once the call has ended (objects created inside keep a reference
+   * to their trace, which must not keep the whole call alive).
+   *
+   * @example
+   * ```ts
+   * closeTrace(trace); trace.release();
+   * ```
+   */
+  release(): void {
+    this.created.length = 0;
+    this.journal?.clear();
+  }
+
   /** Whether `x` is a tensor created while this trace was open. */
   createdTensor(x: unknown): x is tf.Tensor {
     return x instanceof tf.Tensor && x.id >= this.firstTensorId;

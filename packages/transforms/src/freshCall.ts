@@ -194,6 +194,7 @@ export class FreshCall {
     const survivors = new Set(collectTensors(reachable));
     const held = trace.created.map((v) => (v as Variable).raw).filter((t) => trace.createdTensor(t));
     disposeKeptExcept(held, survivors);
+    trace.release();
   }
 }
 
