@@ -87,6 +87,11 @@ export class FreshCall {
     this.trace = openTrace(this.name);
   }
 
+  /** The caller's leaf position of one of its Variables. */
+  leafOfOuterVariable(v: object): number | undefined {
+    return this.leafOfVariable.get(v);
+  }
+
   /**
    * The caller's leaf position that leaf `k` of an inner split of `[roots, out]` continues (undefined: state created
    * inside, or an output).

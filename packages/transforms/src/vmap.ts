@@ -126,8 +126,8 @@ function checkOutputAliasing(call: FreshCall, axes: ReadonlyArray<Axis>, replica
   out.leaves.forEach((leaf, k) => {
     if (!isVariable(leaf)) return;
     const outer = replica.inner.toOuter.get(leaf);
-    const k0 = outer === undefined ? undefined : call.outer.leaves.indexOf(outer);
-    if (k0 === undefined || k0 < 0) return;
+    const k0 = outer === undefined ? undefined : call.leafOfOuterVariable(outer);
+    if (k0 === undefined) return;
     const axis = resolveAxis(outAxes, replica.out, out.paths[k]!, leaf, 'vmap outAxes');
     if (axis !== axes[k0]) {
       throw new TransformError(
