@@ -26,6 +26,14 @@ export function secondOwner(x: unknown): unknown {
   return x instanceof tf.Tensor ? tf.clone(x) : isHostArray(x) ? x.clone() : x;
 }
 
+/**
+ * The value an inner object starts from for a caller leaf it shares (broadcast state): a Variable's tensor gets a
+ * second owner (the inner Variable may replace, and so free, it); a raw tensor is immutable and shared as is.
+ */
+export function sharedValue(leaf: unknown): unknown {
+  return isVariable(leaf) ? secondOwner(leaf.raw) : isHostArray(leaf) ? leaf.clone() : leaf;
+}
+
 /** What a leaf value is compared against later: host arrays may be updated in place, so their words are copied. */
 export function snapshotValue(x: unknown): unknown {
   return isHostArray(x) ? x.clone() : x;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, TransformError, flatten, isHostArray, isVariable, type Flattened, type HostArray } from '@nnx-ts/module';
-import { FreshCall, sameValue, secondOwner, snapshotValue, valueOf, type InnerObjects, type InnerRun } from './freshCall.js';
+import { FreshCall, sameValue, secondOwner, sharedValue, snapshotValue, valueOf, type InnerObjects, type InnerRun } from './freshCall.js';
 import { sliceHost, stackHost } from './hostArrays.js';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix, type CarryMarker } from './axisPrefix.js';
@@ -135,13 +135,13 @@ function scanFunction(fn: AnyFunction, options: ScanOptions): AnyFunction {
         });
         // Each step runs on fresh objects: scanned state sliced, broadcast state from the pre-call values (so its
         // mutations are discarded), carried state from the previous step.
-        let carried: unknown[] = leaves.map((leaf, k) => (axes[k] === Carry ? secondOwner(valueOf(leaf)) : undefined));
+        let carried: unknown[] = leaves.map((leaf, k) => (axes[k] === Carry ? sharedValue(leaf) : undefined));
         const carryChanged = leaves.map(() => false);
         const done: Step[] = new Array(steps);
         let last: Step | undefined;
         for (let s = 0; s < steps; s++) {
           const i = reverse ? steps - 1 - s : s;
-          const initial = leaves.map((leaf, k) => (axes[k] === Carry ? carried[k] : axes[k] === null ? secondOwner(valueOf(leaf)) : slices[k]![i]));
+          const initial = leaves.map((leaf, k) => (axes[k] === Carry ? carried[k] : axes[k] === null ? sharedValue(leaf) : slices[k]![i]));
           const snapshot = initial.map(snapshotValue);
           const inner = call.innerMerge(initial);
           let out: unknown;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, TransformError, flatten, isHostArray, isVariable, type HostArray } from '@nnx-ts/module';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix } from './axisPrefix.js';
-import { FreshCall, sameValue, secondOwner, snapshotValue, valueOf, type InnerRun } from './freshCall.js';
+import { FreshCall, sameValue, sharedValue, snapshotValue, valueOf, type InnerRun } from './freshCall.js';
 import { sliceHost, stackHost } from './hostArrays.js';
 import type { Axis } from './stateAxes.js';
 import { collectTensors } from './tensorWalk.js';
@@ -101,7 +101,7 @@ function vmapFunction(fn: AnyFunction, options: VmapOptions): AnyFunction {
         // each, so a replica that reassigns one cannot free the caller's tensor.
         const replicas: Replica[] = [];
         for (let i = 0; i < n; i++) {
-          const initial = leaves.map((leaf, k) => (slices[k] !== undefined ? slices[k]![i]! : secondOwner(valueOf(leaf))));
+          const initial = leaves.map((leaf, k) => (slices[k] !== undefined ? slices[k]![i]! : sharedValue(leaf)));
           const snapshot = initial.map(snapshotValue);
           const inner = call.innerMerge(initial);
           const out = fn.apply(this, inner.roots);

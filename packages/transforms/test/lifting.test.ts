@@ -162,6 +162,18 @@ describe('lifting protocol: identity and references', () => {
       })(m),
     );
     expect(() => step(model)).toThrow(TransformError);
+    // Passing the captured object on as an argument of the inner transform does not make it writable there.
+    const count = opt.count.value;
+    const passedOn = jit((m: Block) => {
+      valueAndGrad((o: Block) => {
+        o.count.value = tf.add(o.count.value, 1);
+        return tf.sum(o.w.value);
+      })(opt);
+      return m;
+    });
+    expect(() => passedOn(model)).toThrow(/captured by closure/);
+    expect(opt.count.value).toBe(count);
+    expect(count.isDisposed).toBe(false);
     const ok = jit((m: Block, o: Block) => {
       const [loss] = valueAndGrad((mm: Block) => tf.sum(mm.w.value))(m);
       o.count.value = tf.add(o.count.value, 1);
