@@ -36,7 +36,7 @@ import numpy as np
 import optax
 from flax import nnx
 
-from common import det, write_fixture
+from common import det, leaf, state_record, write_fixture
 
 jax.config.update("jax_threefry_partitionable", True)
 
@@ -70,22 +70,6 @@ def loss_fn(model, x, y):
 def loss_aux_fn(model, x, y):
     logits = model(x)
     return jnp.mean((logits - y) ** 2), logits
-
-
-def leaf(value):
-    """A JSON record of one array: uint32 words for typed keys, numbers otherwise."""
-    if jnp.issubdtype(value.dtype, jax.dtypes.prng_key):
-        data = np.asarray(jax.random.key_data(value))
-        return {"shape": list(value.shape), "dtype": "key<fry>", "values": data.astype(np.uint32).reshape(-1).tolist()}
-    arr = np.asarray(value)
-    return {"shape": list(arr.shape), "dtype": str(arr.dtype), "values": arr.reshape(-1).tolist()}
-
-
-def state_record(state):
-    out = []
-    for path, var in nnx.to_flat_state(state):
-        out.append({"path": list(path), "type": type(var).__name__, **leaf(var[...])})
-    return out
 
 
 def mask_of(model):

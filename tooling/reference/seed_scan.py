@@ -32,7 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from common import det, write_fixture
+from common import det, leaf, state_record, write_fixture
 
 jax.config.update("jax_threefry_partitionable", True)
 warnings.filterwarnings("ignore", message=".*'split' argument of 'fork' is deprecated.*")
@@ -72,39 +72,23 @@ def forward(layer: MLP, x):
     return layer(x)
 
 
-def leaf(value):
-    """A JSON record of one array: uint32 words for typed keys, numbers otherwise."""
-    if jnp.issubdtype(value.dtype, jax.dtypes.prng_key):
-        data = np.asarray(jax.random.key_data(value))
-        return {"shape": list(value.shape), "dtype": "key<fry>", "values": data.astype(np.uint32).reshape(-1).tolist()}
-    arr = np.asarray(value)
-    return {"shape": list(arr.shape), "dtype": str(arr.dtype), "values": arr.reshape(-1).tolist()}
-
-
-def state_record(node):
-    out = []
-    for path, var in nnx.to_flat_state(nnx.state(node)):
-        out.append({"path": list(path), "type": type(var).__name__, **leaf(var[...])})
-    return out
-
-
 def variant(make):
     model, parent = make()
-    record = {"parent": state_record(parent), "constructed": state_record(model)}
+    record = {"parent": state_record(nnx.state(parent)), "constructed": state_record(nnx.state(model))}
 
     steps = []
     for _ in range(N_TRAIN_STEPS):
         y = forward(model, jnp.asarray(X))
-        steps.append({"y": leaf(y), "state": state_record(model)})
+        steps.append({"y": leaf(y), "state": state_record(nnx.state(model))})
     record["train"] = steps
     model.eval()
     y = forward(model, jnp.asarray(X))
-    record["thenEval"] = {"y": leaf(y), "state": state_record(model)}
+    record["thenEval"] = {"y": leaf(y), "state": state_record(nnx.state(model))}
 
     fresh, _ = make()
     fresh.eval()
     y = forward(fresh, jnp.asarray(X))
-    record["freshEval"] = {"y": leaf(y), "state": state_record(fresh)}
+    record["freshEval"] = {"y": leaf(y), "state": state_record(nnx.state(fresh))}
     return record
 
 

@@ -1,4 +1,4 @@
-import { TransformError, isPytree, isVariable, type Key, type Path } from '@nnx-ts/module';
+import { ShapeError, TransformError, isPytree, isVariable, type Key, type Path } from '@nnx-ts/module';
 import { Carry, type CarryMarker } from './carry.js';
 import { StateAxes, type Axis } from './stateAxes.js';
 
@@ -85,4 +85,11 @@ export function checkConsistentAliasing(prefix: AxisPrefix, args: readonly unkno
     onPath.delete(x);
   };
   visit(args, []);
+}
+
+/** A possibly negative axis as an index into `rank` dimensions; out of range is a `ShapeError` naming `where`. */
+export function normalizeAxis(axis: number, rank: number, where: string): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw new ShapeError(`${where}: axis ${axis} out of range for rank ${rank}.`);
+  return a;
 }

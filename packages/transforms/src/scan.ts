@@ -3,7 +3,7 @@ import { ShapeError, TransformError, flatten, isHostArray, isVariable, type Flat
 import { FreshCall, sameValue, secondOwner, sharedValue, snapshotValue, valueOf, type InnerObjects, type InnerRun } from './freshCall.js';
 import { sliceHost, stackHost } from './hostArrays.js';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
-import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix, type CarryMarker } from './axisPrefix.js';
+import { Carry, checkConsistentAliasing, normalizeAxis, resolveAxis, type AxisPrefix, type CarryMarker } from './axisPrefix.js';
 import { StateAxes, type Axis } from './stateAxes.js';
 import { collectTensors } from './tensorWalk.js';
 import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
@@ -62,12 +62,6 @@ function checkOutAxes(prefix: unknown): void {
     return;
   }
   if (prefix !== null && typeof prefix === 'object') for (const p of Object.values(prefix)) checkOutAxes(p);
-}
-
-function normalizeAxis(axis: number, rank: number, where: string): number {
-  const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw new ShapeError(`${where}: axis ${axis} out of range for rank ${rank}.`);
-  return a;
 }
 
 interface Step extends InnerRun {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, TransformError, flatten, isHostArray, isVariable, type HostArray } from '@nnx-ts/module';
 import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
-import { Carry, checkConsistentAliasing, resolveAxis, type AxisPrefix } from './axisPrefix.js';
+import { Carry, checkConsistentAliasing, normalizeAxis, resolveAxis, type AxisPrefix } from './axisPrefix.js';
 import { FreshCall, sameValue, sharedValue, snapshotValue, valueOf, type InnerRun } from './freshCall.js';
 import { sliceHost, stackHost } from './hostArrays.js';
 import type { Axis } from './stateAxes.js';
@@ -29,12 +29,6 @@ function shapeOf(x: unknown): readonly number[] | undefined {
   if (x instanceof tf.Tensor) return x.shape;
   if (isHostArray(x)) return x.shape;
   return undefined;
-}
-
-function normalizeAxis(axis: number, rank: number, where: string): number {
-  const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw new ShapeError(`${where}: axis ${axis} out of range for rank ${rank}.`);
-  return a;
 }
 
 interface Replica extends InnerRun {
