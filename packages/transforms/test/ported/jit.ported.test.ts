@@ -226,10 +226,12 @@ describe('TestJIT (transforms_test.py)', () => {
       return m;
     });
     const m = new Foo();
+    const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
       const m2 = f(m);
       expect(m.ref).toBe(m);
       expect(m2).toBe(m);
+      expect(tf.memory().numTensors).toBe(before);
     }
   });
 });
