@@ -44,7 +44,9 @@ export async function exists(path: string): Promise<boolean> {
  * an existing `final` is first renamed aside to `<final>.nnx-ts-to-delete-<random>` and removed only after the new
  * directory is in place, so at no moment does `final` hold a partial checkpoint; without it, a `final` that exists
  * at commit time makes the call throw the error `onExists` builds. On any failure the temporary
- * directory is removed (and a directory moved aside is put back) before the error is rethrown.
+ * directory is removed (and a directory moved aside is put back) before the error is rethrown. Concurrent
+ * overwriting writers leave exactly one complete directory and no temporary ones: each either commits or fails with
+ * the rename's `ENOTEMPTY`/`EEXIST`.
  */
 export async function writeDirectoryAtomically(
   final: string,
@@ -63,20 +65,45 @@ export async function writeDirectoryAtomically(
     await syncDirectory(tmp);
     if (await exists(final)) {
       if (!options.overwrite) throw options.onExists();
-      aside = join(parent, `${basename(final)}.nnx-ts-to-delete-${suffix}`);
-      await rename(final, aside);
+      aside = await moveAside(final, join(parent, `${basename(final)}.nnx-ts-to-delete-${suffix}`));
     }
     await rename(tmp, final);
   } catch (e) {
-    // A checkpoint moved aside goes back if nothing took its place; if a concurrent writer's complete directory
-    // did, the one moved aside is superseded.
-    if (aside !== undefined) {
-      if (await exists(final)) await rm(aside, { recursive: true, force: true });
-      else await rename(aside, final);
+    try {
+      if (aside !== undefined) await restoreOrDiscard(aside, final);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
     }
-    await rm(tmp, { recursive: true, force: true });
     throw e;
   }
   await syncDirectory(parent);
   if (aside !== undefined) await rm(aside, { recursive: true, force: true });
+}
+
+/** Renames `final` to `aside`; undefined when a concurrent writer already moved `final` away. */
+async function moveAside(final: string, aside: string): Promise<string | undefined> {
+  try {
+    await rename(final, aside);
+    return aside;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * After a failed commit, puts the checkpoint moved aside back at `final` — unless a concurrent writer's complete
+ * directory took its place meanwhile (also between the check and the rename), in which case it is superseded.
+ */
+async function restoreOrDiscard(aside: string, final: string): Promise<void> {
+  if (!(await exists(final))) {
+    try {
+      await rename(aside, final);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+    }
+  }
+  await rm(aside, { recursive: true, force: true });
 }

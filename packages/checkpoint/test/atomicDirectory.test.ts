@@ -59,28 +59,30 @@ describe('writeDirectoryAtomically', () => {
     expect(await readFile(join(final, 'a.txt'), 'utf8')).toBe('theirs');
   });
 
-  it('concurrent overwriting writers leave one complete directory and no leftovers', async () => {
-    const root = await tempDir();
-    const final = join(root, 'ckpt');
-    const writers = ['a', 'b', 'c', 'd'].map((tag) =>
-      writeDirectoryAtomically(
-        final,
-        async (w) => {
-          await w('x.txt', tag);
-          await w('y.txt', tag);
-        },
-        OVERWRITE,
-      ).then(
-        () => 'ok',
-        (e: NodeJS.ErrnoException) => e.code,
-      ),
-    );
-    const outcomes = await Promise.all(writers);
-    expect(outcomes).toContain('ok');
-    for (const o of outcomes) expect(['ok', 'ENOTEMPTY', 'EEXIST', 'ENOENT']).toContain(o);
-    expect(await readdir(root)).toEqual(['ckpt']);
-    const x = await readFile(join(final, 'x.txt'), 'utf8');
-    expect(await readFile(join(final, 'y.txt'), 'utf8')).toBe(x);
-    expect((await readdir(final)).sort()).toEqual([COMMIT_MARKER, 'x.txt', 'y.txt']);
+  it('concurrent overwriting writers leave one complete directory and no leftovers (20 rounds)', async () => {
+    for (let round = 0; round < 20; round++) {
+      const root = await tempDir();
+      const final = join(root, 'ckpt');
+      const writers = ['a', 'b', 'c', 'd'].map((tag) =>
+        writeDirectoryAtomically(
+          final,
+          async (w) => {
+            await w('x.txt', tag);
+            await w('y.txt', tag);
+          },
+          OVERWRITE,
+        ).then(
+          () => 'ok',
+          (e: NodeJS.ErrnoException) => e.code,
+        ),
+      );
+      const outcomes = await Promise.all(writers);
+      expect(outcomes).toContain('ok');
+      for (const o of outcomes) expect(['ok', 'ENOTEMPTY', 'EEXIST']).toContain(o);
+      expect(await readdir(root)).toEqual(['ckpt']);
+      const x = await readFile(join(final, 'x.txt'), 'utf8');
+      expect(await readFile(join(final, 'y.txt'), 'utf8')).toBe(x);
+      expect((await readdir(final)).sort()).toEqual([COMMIT_MARKER, 'x.txt', 'y.txt']);
+    }
   });
 });
