@@ -58,8 +58,7 @@ def nnx_fixture():
             impl = str(jax.random.key_impl(v))
             impls[".".join(path)] = impl
             expected["/".join(path)] = {
-                # Spelled with the implementation name; str(v.dtype) abbreviates it ('key<fry>').
-                "dtype": f"key<{impl}>", "key_data_dtype": str(data.dtype), "shape": list(v.shape),
+                "dtype": str(v.dtype), "key_data_dtype": str(data.dtype), "shape": list(v.shape),
                 "key_data_shape": list(data.shape), "values": data.ravel().tolist(),
             }
         else:

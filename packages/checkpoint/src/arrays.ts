@@ -54,7 +54,7 @@ export async function tensorToEntry(t: tf.Tensor, where = 'tensor'): Promise<Saf
  *
  * @example
  * ```ts
- * hostArrayToEntry(new StoredHostArray([], 'key<threefry2x32>', new Uint32Array([0, 42]))).shape; // [2]
+ * hostArrayToEntry(new StoredHostArray([], 'key<fry>', new Uint32Array([0, 42]))).shape; // [2]
  * ```
  */
 export function hostArrayToEntry(h: HostArray): SafetensorsEntry {

@@ -5,7 +5,18 @@ import { CheckpointFormatError } from './errors.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsEntry } from './safetensors.js';
 import { walkTree } from './treeRecord.js';
 
-const KEY_DTYPE = /^key<(.+)>$/;
+// JAX's key dtype names abbreviate the implementation names (`jax.random.key_impl`) that checkpoints record.
+const KEY_IMPLS = new Map([
+  ['key<fry>', 'threefry2x32'],
+  ['key<rbg>', 'rbg'],
+  ['key<urbg>', 'unsafe_rbg'],
+]);
+const KEY_DTYPES = new Map([...KEY_IMPLS].map(([dtype, impl]) => [impl, dtype]));
+
+/** The implementation name of a key dtype (`'key<fry>'` → `'threefry2x32'`); undefined for other dtypes. */
+function keyImplOf(dtype: string): string | undefined {
+  return KEY_IMPLS.get(dtype) ?? /^key<(.+)>$/.exec(dtype)?.[1];
+}
 
 /**
  * Encodes a nested tree of tensors and host arrays (plain objects, arrays, States; Variables are unwrapped) as one
@@ -27,7 +38,7 @@ export async function encodeSafetensorsTree(tree: unknown, metadata: Readonly<Re
     if (entries.has(name)) throw new TypeError(`${pathToString(path)}: two paths map to the tensor name '${name}'.`);
     if (isHostArray(value)) {
       entries.set(name, hostArrayToEntry(value));
-      const impl = KEY_DTYPE.exec(value.dtype)?.[1];
+      const impl = keyImplOf(value.dtype);
       if (impl !== undefined) meta[name] = impl;
     } else if (value instanceof tf.Tensor) {
       entries.set(name, await tensorToEntry(value, pathToString(path)));
@@ -42,14 +53,14 @@ export async function encodeSafetensorsTree(tree: unknown, metadata: Readonly<Re
  * Decodes a safetensors file into a nested plain-object tree by splitting names on `.` (like Flax's
  * `unflatten_dict(sep='.')`): float/int/bool tensors become `tf.Tensor`s (see `entryToValues` for conversions), U32
  * tensors become host arrays, and a U32 tensor whose name has a `__metadata__` entry (the key implementation, e.g.
- * `threefry2x32`) becomes a key array `key<impl>` whose logical shape drops the trailing word axis. List indices stay
+ * `threefry2x32`) becomes a key array of JAX's dtype for it (`key<fry>`) whose logical shape drops the trailing word axis. List indices stay
  * object keys (`'0'`), as in Flax; `replaceByPureDict` maps them back. The caller owns the tensors.
  *
  * @throws {@link CheckpointFormatError} for an invalid file or a name that is both a leaf and a prefix.
  * @example
  * ```ts
  * const tree = decodeSafetensorsTree(await readFile('flax_flat.safetensors'), 'flax_flat.safetensors');
- * tree.dropout.rngs.key.dtype; // 'key<threefry2x32>'
+ * tree.dropout.rngs.key.dtype; // 'key<fry>'
  * ```
  */
 export function decodeSafetensorsTree(bytes: Uint8Array, fileName = '<safetensors>'): Record<string, any> {
@@ -71,7 +82,7 @@ export function decodeSafetensorsTree(bytes: Uint8Array, fileName = '<safetensor
       leaf =
         impl === undefined
           ? new StoredHostArray(entry.shape, 'uint32', values as Uint32Array)
-          : new StoredHostArray(entry.shape.slice(0, -1), `key<${impl}>`, values as Uint32Array);
+          : new StoredHostArray(entry.shape.slice(0, -1), KEY_DTYPES.get(impl) ?? `key<${impl}>`, values as Uint32Array);
     } else {
       leaf = tf.tensor(values as Float32Array | Int32Array | Uint8Array, [...entry.shape], dtype);
     }

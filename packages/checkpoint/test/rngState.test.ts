@@ -17,7 +17,7 @@ describe('RNG state in checkpoints', () => {
 
     const meta = await ckpt.metadata(dir);
     const keyRecord = meta.leaves.find((r) => r.path.join('/') === 'rngs/dropout/key')!;
-    expect(keyRecord.dtype).toBe('key<threefry2x32>');
+    expect(keyRecord.dtype).toBe('key<fry>');
     expect(keyRecord.host).toBe(true);
 
     const raw = (await ckpt.restore(dir)) as any;

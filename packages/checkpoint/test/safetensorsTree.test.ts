@@ -35,16 +35,28 @@ describe('decodeSafetensorsTree', () => {
     const tree = {
       linear: { kernel: new Param(tf.tensor2d([[1, 2]])) },
       layers: [{ w: tf.tensor1d([5], 'int32') }],
-      rngs: { key: new StoredHostArray([2], 'key<threefry2x32>', new Uint32Array([1, 2, 3, 4])), count: new StoredHostArray([], 'uint32', new Uint32Array([7])) },
+      rngs: { key: new StoredHostArray([2], 'key<fry>', new Uint32Array([1, 2, 3, 4])), count: new StoredHostArray([], 'uint32', new Uint32Array([7])) },
     };
     const bytes = await encodeSafetensorsTree(tree, { format: 'flax' });
     expect(decodeSafetensors(bytes).metadata).toEqual({ format: 'flax', 'rngs.key': 'threefry2x32' });
     const back = decodeSafetensorsTree(bytes);
     expect(await leafValues(back.linear.kernel)).toEqual({ dtype: 'float32', shape: [1, 2], values: [1, 2] });
     expect(await leafValues(back.layers['0'].w)).toEqual({ dtype: 'int32', shape: [1], values: [5] });
-    expect(await leafValues(back.rngs.key)).toEqual({ dtype: 'key<threefry2x32>', shape: [2], values: [1, 2, 3, 4] });
+    expect(await leafValues(back.rngs.key)).toEqual({ dtype: 'key<fry>', shape: [2], values: [1, 2, 3, 4] });
     expect(await leafValues(back.rngs.count)).toEqual({ dtype: 'uint32', shape: [], values: [7] });
     tf.dispose([tree.linear.kernel.value, tree.layers[0]!.w, back.linear.kernel, back.layers['0'].w]);
+  });
+
+  it("records JAX's implementation names for rbg and unsafe_rbg keys and maps them back to key<rbg>/key<urbg>", async () => {
+    const words = new Uint32Array([1, 2, 3, 4]);
+    const tree = { a: new StoredHostArray([], 'key<rbg>', words), b: new StoredHostArray([], 'key<urbg>', words) };
+    const bytes = await encodeSafetensorsTree(tree);
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    expect(metadata).toEqual({ a: 'rbg', b: 'unsafe_rbg' });
+    expect(tensors.get('a')!.shape).toEqual([4]);
+    const back = decodeSafetensorsTree(bytes);
+    expect(await leafValues(back.a)).toEqual({ dtype: 'key<rbg>', shape: [], values: [1, 2, 3, 4] });
+    expect(await leafValues(back.b)).toEqual({ dtype: 'key<urbg>', shape: [], values: [1, 2, 3, 4] });
   });
 
   it('rejects a name that is both a tensor and a prefix', () => {

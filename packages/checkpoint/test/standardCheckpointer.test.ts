@@ -26,7 +26,7 @@ function makeState(): State {
     mask: new BatchStat(tf.tensor1d([true, false], 'bool')),
     dropout: new State({
       rngs: new State({
-        key: new RngKey(new StoredHostArray([], 'key<threefry2x32>', new Uint32Array([507451445, 1853169794])), { tag: 'dropout' }),
+        key: new RngKey(new StoredHostArray([], 'key<fry>', new Uint32Array([507451445, 1853169794])), { tag: 'dropout' }),
         count: new RngCount(new StoredHostArray([], 'uint32', new Uint32Array([5])), { tag: 'dropout' }),
       }),
     }),
@@ -58,7 +58,7 @@ describe('StandardCheckpointer save/restore', () => {
       [['bn', 'count'], 'BatchStat', 'int32', [], false],
       [['bn', 'mean'], 'BatchStat', 'float32', [2], false],
       [['dropout', 'rngs', 'count'], 'RngCount', 'uint32', [], true],
-      [['dropout', 'rngs', 'key'], 'RngKey', 'key<threefry2x32>', [], true],
+      [['dropout', 'rngs', 'key'], 'RngKey', 'key<fry>', [], true],
       [['layers', 0, 'kernel'], 'Param', 'float32', [1, 2], false],
       [['linear', 'bias'], 'Param', 'float32', [3], false],
       [['linear', 'kernel'], 'Param', 'float32', [2, 3], false],
@@ -129,7 +129,7 @@ describe('StandardCheckpointer save/restore', () => {
     const raw2 = await new StandardCheckpointer().restore(dir2);
     expect(Object.keys(raw2).sort()).toEqual(['bn', 'dropout', 'layers', 'linear', 'mask']);
     expect(raw2.linear.kernel).toBeInstanceOf(tf.Tensor);
-    expect(await valuesOf(raw2.dropout.rngs.key)).toEqual({ dtype: 'key<threefry2x32>', shape: [], words: [507451445, 1853169794] });
+    expect(await valuesOf(raw2.dropout.rngs.key)).toEqual({ dtype: 'key<fry>', shape: [], words: [507451445, 1853169794] });
     expect(await valuesOf(raw2.layers[0].kernel)).toEqual({ dtype: 'float32', shape: [1, 2], values: [1, 2] });
     disposeAll(state);
     disposeAll(raw2);

@@ -22,7 +22,7 @@ export interface HostArray {
   readonly [HOST_ARRAY]: true;
   /** Logical shape. */
   readonly shape: readonly number[];
-  /** Dtype name, e.g. `'uint32'` or `'key<threefry2x32>'`. */
+  /** Dtype name, e.g. `'uint32'` or `'key<fry>'`. */
   readonly dtype: string;
   /** Row-major words (for a key array: shape + [2] words). */
   readonly data: Uint32Array;

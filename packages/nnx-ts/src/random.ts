@@ -27,6 +27,7 @@ export {
   bernoulliOnDevice,
   threefry2x32,
   KEY_DTYPE,
+  KEY_IMPL,
 } from '@nnx-ts/rng';
 export type {
   SampleOptions,

@@ -17,9 +17,6 @@ export interface StateLeaf extends Leaf {
   type: string;
 }
 
-// JAX prints the default typed key dtype as key<fry>; our KeyArray calls the same impl key<threefry2x32>.
-const DTYPES: Record<string, string> = { 'key<fry>': 'key<threefry2x32>' };
-
 /** A State (model state or gradients) as fixture records: Variable type, shape, dtype and values (key words for keys). */
 export async function stateLeaves(s: nnx.State): Promise<StateLeaf[]> {
   const flat = nnx.toFlatState(s);
@@ -96,7 +93,7 @@ export class FlaxComparison {
       const at = `${where} ${e.path.join('/')}`;
       expect(a.type, at).toBe(e.type);
       expect(a.shape, at).toEqual(e.shape);
-      expect(a.dtype, at).toBe(DTYPES[e.dtype] ?? e.dtype);
+      expect(a.dtype, at).toBe(e.dtype);
       if (e.dtype === 'float32') {
         if (maxUlp !== undefined) this.expectUlp(a.values, e.values, maxUlp, at, category);
         else this.expectClose(a.values, e.values, at, category);

@@ -4,8 +4,11 @@ import { KeyError } from './errors.js';
 const KEY_ARRAY_BRAND = Symbol.for('nnx-ts.KeyArray');
 const UINT32_ARRAY_BRAND = Symbol.for('nnx-ts.HostUint32Array');
 
-/** The dtype name of threefry key arrays, as JAX prints it. */
-export const KEY_DTYPE = 'key<threefry2x32>';
+/** The dtype name of threefry key arrays, as JAX prints it (`str(jax.random.key(0).dtype)`). */
+export const KEY_DTYPE = 'key<fry>';
+
+/** The key implementation's name, as `jax.random.key_impl` gives it and checkpoints record it. */
+export const KEY_IMPL = 'threefry2x32';
 
 /** Number of elements of `shape`; a typed error for negative or non-integer dimensions. Internal. */
 export function sizeOf(shape: readonly number[]): number {
@@ -46,7 +49,7 @@ export class KeyArray implements HostArray {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[KEY_ARRAY_BRAND] === true;
   }
 
-  /** `'key<threefry2x32>'`. */
+  /** `'key<fry>'`, as JAX names the threefry2x32 key dtype. */
   get dtype(): string {
     return KEY_DTYPE;
   }

@@ -1,5 +1,5 @@
 export { KeyError, RngStreamError } from './errors.js';
-export { KeyArray, HostUint32Array, KEY_DTYPE } from './hostArrays.js';
+export { KeyArray, HostUint32Array, KEY_DTYPE, KEY_IMPL } from './hostArrays.js';
 export { threefry2x32, threefryPair, threefryWords } from './threefry.js';
 export {
   key,
