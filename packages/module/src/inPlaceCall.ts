@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TransformError } from './errors.js';
+import type { FlattenCache } from './flattenCache.js';
 import { flatten, unflatten, type Flattened } from './graph.js';
 import { VARIABLE_TRACE, closeTrace, openTrace, type Trace } from './trace.js';
 import { isVariable, type Variable } from './variable.js';
@@ -43,14 +44,16 @@ export class InPlaceCall {
 
   /**
    * Snapshots the graph reachable from `roots` and opens the call's trace, to which the roots' Variables now belong.
+   * With a {@link FlattenCache} (a transform keeps one per wrapped function), a repeated call on an unchanged graph
+   * reuses the cached snapshot structure instead of flattening again.
    *
    * @example
    * ```ts
    * const call = InPlaceCall.begin('grad', args);
    * ```
    */
-  static begin(name: string, roots: readonly unknown[]): InPlaceCall {
-    const snapshot = flatten(roots, { withRefs: true, withPaths: false });
+  static begin(name: string, roots: readonly unknown[], cache?: FlattenCache): InPlaceCall {
+    const snapshot = cache === undefined ? flatten(roots, { withRefs: true, withPaths: false }) : cache.flatten(roots);
     const variables: Variable[] = [];
     const raws: unknown[] = [];
     const owners: Array<Trace | undefined> = [];

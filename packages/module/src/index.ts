@@ -63,6 +63,7 @@ export {
 export { isGraphOrPytreeNode, type RegisteredNodeMetadata } from './pytreeNode.js';
 export { Trace, openTrace, closeTrace, currentTrace, canWrite } from './trace.js';
 export { InPlaceCall } from './inPlaceCall.js';
+export { FlattenCache } from './flattenCache.js';
 export type { NodeDef, VariableDef, NodeRef, Attribute, NodeType, Flattened, UnflattenOptions } from './graph.js';
 export {
   split,

@@ -153,6 +153,7 @@ export type {
 } from '@nnx-ts/rng';
 export {
   jit,
+  jitCacheInfo,
   DiffState,
   grad,
   valueAndGrad,
@@ -171,6 +172,7 @@ export {
   customVjp,
 } from '@nnx-ts/transforms';
 export type {
+  JitCacheInfo,
   JitDecorator,
   JitOptions,
   ArgGrad,

@@ -181,12 +181,15 @@ describe('valueAndGrad / grad through BatchNorm + Dropout match Flax', () => {
       const model = make();
       const optimizer = new nnx.Optimizer(model, optax.sgd(fixture.lr), { wrt: nnx.Param });
       const [x, y] = [tensorOf(fixture.x), tensorOf(fixture.y)];
+      const { hits, misses } = nnx.jitCacheInfo(trainStep);
       for (const [i, step] of fixture.jitTrain.steps.entries()) {
         await expectMask(maskOf(model), step.mask, `jit step ${i} mask`);
         expectLeaf(await take(trainStep(model, optimizer, x, y)), step.loss, `jit step ${i} loss`, 'jit losses');
         expectState(await stateOf(model), step.state, `jit step ${i} state`, 'jit state');
       }
       expect(Array.from(await optimizer.step.value.data())).toEqual([fixture.jitTrain.optimizerStep]);
+      // Steps after the first replayed the cached argument graph (Linear, BatchNorm, Dropout, Optimizer).
+      expect(nnx.jitCacheInfo(trainStep)).toMatchObject({ hits: hits + fixture.jitTrain.steps.length - 1, misses: misses + 1 });
       x.dispose();
       y.dispose();
       nnx.disposeTree(nnx.state(model));
@@ -200,11 +203,13 @@ describe('valueAndGrad / grad through BatchNorm + Dropout match Flax', () => {
       const [x, y] = [tensorOf(fixture.x), tensorOf(fixture.y)];
       await nnx.read(trainStep(model, optimizer, x, y));
       const warm = tf.memory();
+      const { hits } = nnx.jitCacheInfo(trainStep);
       for (let i = 0; i < 10; i++) {
         await nnx.read(trainStep(model, optimizer, x, y));
         expect(tf.memory().numTensors, `step ${i + 1}`).toBe(warm.numTensors);
         expect(tf.memory().numBytes, `step ${i + 1}`).toBe(warm.numBytes);
       }
+      expect(nnx.jitCacheInfo(trainStep).hits).toBe(hits + 10);
       x.dispose();
       y.dispose();
       nnx.disposeTree(nnx.state(model));

@@ -1,9 +1,11 @@
-// Per-call overhead of `jit` over the bare function, 10-layer MLP (32 wide, batch 8) on the cpu backend.
+// Per-call overhead of `jit` over the bare function, 10-layer MLP (32 wide, batch 8) on the cpu backend: on the
+// cached path (unchanged argument graph) and on the slow path (a static attribute changes every call, so every call
+// flattens the arguments), side by side in one process.
 // Run after building: pnpm --filter @nnx-ts/transforms bench
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, Param } from '@nnx-ts/module';
-import { jit } from '@nnx-ts/transforms';
+import { jit, jitCacheInfo } from '@nnx-ts/transforms';
 
 await tf.setBackend('cpu');
 
@@ -30,10 +32,18 @@ class MLP extends Module {
 }
 
 const model = new MLP();
+const slowModel = new MLP();
 const x = tf.randomNormal([8, 32], 0, 1, 'float32', 99);
 const forward = (m, input) => m.call(input);
 const bare = (m, input) => tf.tidy(() => forward(m, input));
 const jitted = jit(forward);
+const jittedSlow = jit(forward);
+let calls = 0;
+// A new static value per call: a new GraphDef, so the cache never matches.
+const slow = (_, input) => {
+  slowModel.calls = calls++;
+  return jittedSlow(slowModel, input);
+};
 
 function median(fn, iters) {
   const times = [];
@@ -49,16 +59,20 @@ function median(fn, iters) {
 for (let round = 0; round < 3; round++) {
   median(bare, 300);
   median(jitted, 300);
+  median(slow, 300);
 }
 const rounds = [];
 for (let round = 0; round < 5; round++) {
   const b = median(bare, 1000);
   const j = median(jitted, 1000);
-  rounds.push({ bare: b, jit: j, overhead: j - b });
+  const s = median(slow, 1000);
+  rounds.push({ bare: b, cached: j - b, slow: s - b });
 }
-rounds.sort((a, b) => a.overhead - b.overhead);
-const mid = rounds[2];
+const middle = (key) => rounds.map((r) => r[key]).sort((a, b) => a - b)[2];
+const fast = jitCacheInfo(jitted);
+const uncached = jitCacheInfo(jittedSlow);
 console.log(
-  `jit overhead, 10-layer MLP (32x32, batch 8, cpu): bare tf.tidy ${mid.bare.toFixed(1)} us, jit ${mid.jit.toFixed(1)} us, ` +
-    `overhead ${mid.overhead.toFixed(1)} us per call (median of 1000 calls, middle of 5 rounds)`,
+  `jit overhead, 10-layer MLP (32x32, batch 8, cpu), bare tf.tidy ${middle('bare').toFixed(1)} us: ` +
+    `cached ${middle('cached').toFixed(1)} us, slow path ${middle('slow').toFixed(1)} us per call ` +
+    `(medians of 1000 calls, middle of 5 rounds; cache hits/misses ${fast.hits}/${fast.misses} and ${uncached.hits}/${uncached.misses})`,
 );

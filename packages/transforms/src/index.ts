@@ -1,4 +1,4 @@
-export { jit, type JitDecorator, type JitOptions } from './jit.js';
+export { jit, jitCacheInfo, type JitCacheInfo, type JitDecorator, type JitOptions } from './jit.js';
 export { DiffState, grad, valueAndGrad, type ArgGrad, type GradOptions, type Grads } from './autodiff.js';
 export type { AnyFunction } from './transformDecorator.js';
 export { vmap, type VmapDecorator, type VmapOptions } from './vmap.js';

@@ -1,4 +1,4 @@
-import { TransformError } from '@nnx-ts/module';
+import { FlattenCache, TransformError } from '@nnx-ts/module';
 import { assertSyncFunction } from './asyncGuard.js';
 import { runInPlace } from './inPlace.js';
 import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
@@ -39,18 +39,68 @@ function normalizeStatic(staticArgnums: JitOptions['staticArgnums']): readonly n
   return list;
 }
 
+/**
+ * What {@link jitCacheInfo} reports about a jitted function's cache of argument graphs.
+ *
+ * @example
+ * ```ts
+ * const { hits, misses, size }: JitCacheInfo = jitCacheInfo(step);
+ * ```
+ */
+export interface JitCacheInfo {
+  /** Calls whose argument graphs matched a cached GraphDef (no flatten). */
+  readonly hits: number;
+  /** Calls that flattened their arguments (first call, or a structure, static value or argument change). */
+  readonly misses: number;
+  /** Argument graphs remembered (at most 4). */
+  readonly size: number;
+}
+
+const caches = new WeakMap<AnyFunction, FlattenCache>();
+
+/**
+ * Cache statistics of a function made by {@link jit} (or a method decorated with it), like `jax.jit`'s
+ * `_cache_size()`: a call on arguments whose graph is unchanged since an earlier call — same objects, same
+ * attributes, same static values and Variable metadata; new input arrays are fine — reuses that call's GraphDef and
+ * Variable list instead of flattening the arguments again.
+ *
+ * @throws {@link TransformError} when `fn` was not made by `jit`.
+ * @example
+ * ```ts
+ * const step = jit((m: Model, x: tf.Tensor) => m.call(x));
+ * step(model, x1);
+ * step(model, x2);
+ * jitCacheInfo(step); // { hits: 1, misses: 1, size: 1 }
+ * ```
+ */
+export function jitCacheInfo(fn: AnyFunction): JitCacheInfo {
+  const cache = caches.get(fn);
+  if (cache === undefined) throw new TransformError(`jitCacheInfo: ${fn.name || 'the function'} was not made by jit.`);
+  return { hits: cache.hits, misses: cache.misses, size: cache.size };
+}
+
 function jitFunction(fn: AnyFunction, options: JitOptions): AnyFunction {
   assertSyncFunction(fn, 'jit');
   const staticArgnums = normalizeStatic(options.staticArgnums);
+  const cache = new FlattenCache();
   const jitted = function (this: unknown, ...args: unknown[]): unknown {
     const isStatic = (i: number) => staticArgnums.some((n) => (n < 0 ? args.length + n : n) === i);
     const stateRoots = staticArgnums.length === 0 ? args : args.filter((_, i) => !isStatic(i));
     // `this` (a decorated method's module) is argument 0 and carries state like any argument.
     const roots = this === undefined ? stateRoots : [this, ...stateRoots];
-    return runInPlace('jit', roots, () => fn.apply(this, args));
+    return runInPlace('jit', roots, () => fn.apply(this, args), cache);
   };
   Object.defineProperty(jitted, 'name', { value: `jit(${fn.name || 'anonymous'})` });
+  caches.set(jitted, cache);
   return jitted;
+}
+
+/** A jitted function or decorated method that {@link jitCacheInfo} knows. */
+function jitApplied(fn: AnyFunction, context: unknown, options: JitOptions): AnyFunction {
+  let jitted!: AnyFunction;
+  const out = applyTransform(fn, context, (f) => (jitted = jitFunction(f, options)));
+  caches.set(out, caches.get(jitted)!);
+  return out;
 }
 
 /**
@@ -58,7 +108,9 @@ function jitFunction(fn: AnyFunction, options: JitOptions): AnyFunction {
  * intermediate tensor is freed while state changes (Variable values, static attributes, structure, Variables
  * created inside) stay on the caller's objects and outputs belong to the caller. Outputs that are inputs are
  * the identical objects. If `fn` throws, the arguments are rolled back to their state before the call; writing a
- * Variable captured by closure (not reachable from the arguments) is a `TransformError`. Use as a higher-order function or as a TC39 method decorator (`this` counts as
+ * Variable captured by closure (not reachable from the arguments) is a `TransformError`. Like `nnx.jit`, calls are
+ * cached per argument GraphDef: a call whose argument graph is unchanged since an earlier one skips flattening it
+ * (see {@link jitCacheInfo}). Use as a higher-order function or as a TC39 method decorator (`this` counts as
  * argument 0). `async` functions are rejected with a `TransformError`.
  *
  * @example
@@ -78,9 +130,9 @@ export function jit<F extends AnyFunction>(method: F, context: ClassMethodDecora
 export function jit(options?: JitOptions): JitDecorator;
 export function jit(fnOrOptions?: AnyFunction | JitOptions, maybeOptions?: JitOptions | ClassMethodDecoratorContext): any {
   if (typeof fnOrOptions === 'function') {
-    if (isDecoratorContext(maybeOptions)) return applyTransform(fnOrOptions, maybeOptions, (f) => jitFunction(f, {}));
+    if (isDecoratorContext(maybeOptions)) return jitApplied(fnOrOptions, maybeOptions, {});
     return jitFunction(fnOrOptions, (maybeOptions as JitOptions | undefined) ?? {});
   }
   const options = fnOrOptions ?? {};
-  return (fn: AnyFunction, context?: unknown) => applyTransform(fn, context, (f) => jitFunction(f, options));
+  return (fn: AnyFunction, context?: unknown) => jitApplied(fn, context, options);
 }

@@ -5,7 +5,7 @@ import { ensureGradients } from '@nnx-ts/backend';
 ensureGradients();
 import { BatchStat, Module, Param, TransformError } from '@nnx-ts/module';
 import { describe, expect, it } from 'vitest';
-import { jit, valueAndGrad } from '../src/index.js';
+import { jit, jitCacheInfo, valueAndGrad } from '../src/index.js';
 
 class Counter extends Module {
   count = new BatchStat(tf.scalar(0, 'int32'));
@@ -103,6 +103,8 @@ describe('jit', () => {
     expect(tf.memory().numTensors).toBe(warm.numTensors);
     expect(tf.memory().numBytes).toBe(warm.numBytes);
     expect(losses[199]!).toBeLessThan(losses[0]! * 0.8);
+    // Every step after the first took the cached path.
+    expect(jitCacheInfo(trainStep)).toEqual({ hits: 199, misses: 1, size: 1 });
   });
 
   it('when the function throws, the arguments are rolled back and everything the call allocated is freed', () => {
@@ -139,6 +141,77 @@ describe('jit', () => {
   });
 });
 
+describe('jit cache per argument GraphDef', () => {
+  const snapshot = (c: Counter) => ({
+    keys: Object.keys(c).sort(),
+    mode: c.mode,
+    w: c.w,
+    wValue: c.w.value,
+    count: c.count.value,
+  });
+
+  it('a repeated call on an unchanged graph hits; a static change between calls misses once', () => {
+    const m = new Counter();
+    const f = jit((c: Counter, x: tf.Tensor) => {
+      c.count.value = tf.add(c.count.value, 1);
+      return tf.mul(c.w.value, x);
+    });
+    for (let i = 0; i < 3; i++) f(m, tf.scalar(i)).dispose();
+    expect(jitCacheInfo(f)).toEqual({ hits: 2, misses: 1, size: 1 });
+    m.mode = 'eval';
+    for (let i = 0; i < 3; i++) f(m, tf.scalar(i)).dispose();
+    expect(jitCacheInfo(f)).toEqual({ hits: 4, misses: 2, size: 2 });
+    expect(m.count.value.dataSync()[0]).toBe(6);
+  });
+
+  it('a cached call that changes structure propagates it, and the next call flattens the new graph', () => {
+    const m = new Counter();
+    const grow = jit((c: Counter, add: boolean) => {
+      if (add) c.extra = new Param(tf.scalar(7));
+      c.w.value = tf.add(c.w.value, 1);
+    });
+    grow(m, false);
+    grow(m, false);
+    expect(jitCacheInfo(grow).hits).toBe(1);
+    grow(m, true);
+    expect(m.extra).toBeInstanceOf(Param);
+    grow(m, true);
+    expect(m.extra).toBeInstanceOf(Param);
+    expect(Array.from(m.w.value.dataSync())).toEqual([5, 6, 7]);
+    expect(jitCacheInfo(grow)).toEqual({ hits: 1, misses: 3, size: 3 });
+  });
+
+  it('a cached call that changes structure and throws is rolled back exactly, with nothing leaked', () => {
+    const m = new Counter();
+    const f = jit((c: Counter, fail: boolean) => {
+      c.w.value = tf.mul(c.w.value, 2);
+      if (fail) {
+        c.mode = 9;
+        c.extra = new Param(tf.zeros([2]));
+        c.w = new Param(tf.ones([3]));
+        throw new Error('boom');
+      }
+    });
+    f(m, false);
+    f(m, false);
+    expect(jitCacheInfo(f).hits).toBe(1);
+    const before = snapshot(m);
+    const tensors = tf.memory().numTensors;
+    expect(() => f(m, true)).toThrow('boom');
+    expect(snapshot(m)).toEqual(before);
+    expect(m.w).toBe(before.w);
+    expect(m.w.value).toBe(before.wValue);
+    expect(tf.memory().numTensors).toBe(tensors);
+    f(m, false);
+    expect(jitCacheInfo(f).hits).toBe(2);
+    expect(Array.from(m.w.value.dataSync())).toEqual([8, 16, 24]);
+  });
+
+  it('jitCacheInfo names what it was given when that is not a jitted function', () => {
+    expect(() => jitCacheInfo(function plain() {})).toThrow(/plain was not made by jit/);
+  });
+});
+
 class Stepper extends Module {
   count = new BatchStat(tf.scalar(0, 'int32'));
 
@@ -166,5 +239,9 @@ describe('jit as a TC39 method decorator', () => {
     expect(Array.from(await s.scaled(3).data())).toEqual([15]);
     tf.dispose([a, b]);
     expect(tf.memory().numTensors).toBe(before + 1);
+    // `by` is an argument: 2 then 3 are different GraphDefs.
+    expect(jitCacheInfo(s.step)).toEqual({ hits: 0, misses: 2, size: 2 });
+    s.step(3).dispose();
+    expect(jitCacheInfo(s.step)).toEqual({ hits: 1, misses: 2, size: 2 });
   });
 });
