@@ -1,20 +1,10 @@
-import { ARRAY_ATTR, flatten, NODE_ATTR, STATIC_ATTR, type Flattened, type GraphDef } from './graph.js';
+import { ARRAY_ATTR, flatten, metadataEqual, NODE_ATTR, STATIC_ATTR, type Flattened, type GraphDef } from './graph.js';
 import { isArrayLeaf } from './hostArray.js';
 import type { Key } from './paths.js';
 import { isShapeDtype } from './shapeDtype.js';
-import type { Variable, VariableMetadata } from './variable.js';
+import type { Variable } from './variable.js';
 
 const isEnumerableOwn = Object.prototype.propertyIsEnumerable;
-
-function metadataEqual(live: VariableMetadata, recorded: VariableMetadata): boolean {
-  let n = 0;
-  for (const k in live) {
-    if (live[k] !== recorded[k]) return false;
-    n++;
-  }
-  for (const _ in recorded) n--;
-  return n === 0;
-}
 
 /**
  * Whether a later call can be checked against this flatten by identity alone. A static attribute holding an object

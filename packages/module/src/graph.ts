@@ -411,11 +411,15 @@ function updateExisting(v: Variable, leaf: unknown, metadata: VariableMetadata, 
   if (!metadataEqual(v.metadata, metadata)) v.metadata = { ...metadata };
 }
 
-function metadataEqual(a: VariableMetadata, b: VariableMetadata): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (a[k] !== b[k]) return false;
-  return true;
+/** Whether two metadata records have the same entries (values compared by identity). Internal. */
+export function metadataEqual(a: VariableMetadata, b: VariableMetadata): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
 }
 
 /**
