@@ -4,14 +4,14 @@ import { Param, clone, graphdef, merge, split, state, update, type GraphDef, typ
 import { Linear, ones } from '@nnx-ts/layers';
 import { Rngs } from '@nnx-ts/rng';
 import { describe, expect, it } from 'vitest';
-import { jit } from '../../src/index.js';
+import { jit, jitCacheInfo } from '../../src/index.js';
 import { Dict, val, vals } from './helpers.js';
 
 describe('module_test.py (transform parts)', () => {
-  it('test_no_rejit (idea: TS jit has no trace cache; the GraphDef is the key that would decide a retrace)', () => {
+  it('test_no_rejit as written: the GraphDef the jitted function sees is the key that decides a retrace', () => {
     // jax.jit copies its array arguments, so the Flax function never touches `m`; here the split of a clone plays
-    // that role. The body runs on every call (no tracing); what JAX keys its cache on is the GraphDef: unchanged by
-    // value updates, changed by adding a Param.
+    // that role. The body runs on every call (TS jit does not trace); what JAX keys its cache on is the GraphDef:
+    // unchanged by value updates, changed by adding a Param.
     let n = 0;
     const m = new Dict({ a: new Param(tf.scalar(1)) });
     const seenKeys: GraphDef[] = [];
@@ -40,6 +40,23 @@ describe('module_test.py (transform parts)', () => {
     // Adding a Param changes the key: the one retrace of the Flax test.
     expect(seenKeys[3]!.equals(seenKeys[0]!)).toBe(false);
     expect(graphdef(m2).equals(seenKeys[3]!)).toBe(true);
+  });
+
+  it('test_no_rejit on a graph node: jit misses its GraphDef cache once per structure, like the trace count', () => {
+    const m = new Dict({ a: new Param(tf.scalar(1)) });
+    const g = jit((d: Dict) => {
+      d.a.value = tf.add(d.a.value, 1);
+    });
+    g(m);
+    g(m);
+    g(m);
+    expect(jitCacheInfo(g).misses).toBe(1);
+    expect(val(m.a)).toBe(4);
+    m.b = new Param(tf.scalar(10));
+    g(m);
+    g(m);
+    expect(jitCacheInfo(g)).toMatchObject({ hits: 3, misses: 2 });
+    expect(val(m.a)).toBe(6);
   });
 
   it('test_partial_init: jit builds a Linear and updates it from a partial State', () => {
