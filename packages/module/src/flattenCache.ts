@@ -1,7 +1,8 @@
-import { ARRAY_ATTR, flatten, metadataEqual, NODE_ATTR, STATIC_ATTR, type Flattened, type GraphDef } from './graph.js';
+import { ARRAY_ATTR, flatten, metadataEqual, NODE_ATTR, STATIC_ATTR, type Flattened, type GraphDef, type NodeType } from './graph.js';
 import { isArrayLeaf } from './hostArray.js';
 import type { Key } from './paths.js';
 import { isShapeDtype } from './shapeDtype.js';
+import { isPlainObject, isState } from './state.js';
 import type { Variable } from './variable.js';
 
 const isEnumerableOwn = Object.prototype.propertyIsEnumerable;
@@ -17,20 +18,28 @@ function isCacheable(g: GraphDef): boolean {
   return true;
 }
 
+/** Whether `x` is the kind of container `flatten` records as `type` (lists, dicts and States are not identity-tracked). */
+function isContainerOf(type: NodeType, x: object): boolean {
+  if (type === 'list') return Array.isArray(x);
+  if (type === 'state') return isState(x);
+  return type === 'dict' && !isState(x) && isPlainObject(x);
+}
+
 /**
- * Replays a cached flatten of `cached` over the live objects reachable from `roots`: every node must still have
- * exactly the attributes the GraphDef records (same keys, the same child objects and Variables, the same static
- * values, Variable metadata equal to the recorded one); raw array leaves may be new arrays. Returns the leaves a
- * full flatten would return now, or undefined at the first difference.
+ * Replays a cached flatten of `cached` over the live objects reachable from `roots`: every graph node and Variable
+ * must be the same object, and every node and container must still have exactly the attributes the GraphDef records
+ * (same keys, the same static values, Variable metadata equal to the recorded one). Containers (lists, dicts,
+ * States) and raw array leaves may be new objects, as for a full flatten. Returns the leaves and containers a full
+ * flatten would return now, or undefined at the first difference. It walks the cached GraphDef's finite tree, so a
+ * live cycle through containers cannot loop: it differs from the acyclic cached graph somewhere along the cycle.
  */
-function replay(cached: Flattened, roots: readonly unknown[]): unknown[] | undefined {
+function replay(cached: Flattened, roots: readonly unknown[]): { leaves: unknown[]; containers: object[] } | undefined {
   const { nodes, attributes } = cached.graphdef;
   const refs = cached.refs!;
-  const containers = cached.containers!;
   const leaves: unknown[] = [];
+  const containers: object[] = [];
   let ni = 0;
   let ai = 0;
-  let ci = 0;
 
   // Checks the node entry at `ni` against `value`, then (for a node) its attributes; false at the first difference.
   const node = (value: unknown): boolean => {
@@ -46,9 +55,8 @@ function replay(cached: Flattened, roots: readonly unknown[]): unknown[] | undef
       if (value !== refs[def.index] || (value as object).constructor !== def.type) return false;
       obj = value as Record<Key, unknown>;
     } else {
-      const expected = ci === 0 ? roots : containers[ci];
-      ci++;
-      if (value !== expected) return false;
+      if (!isContainerOf(def.type, value as object)) return false;
+      containers.push(value as object);
       obj = value as Record<Key, unknown>;
     }
     const count = def.type === 'list' ? (obj as unknown as unknown[]).length : Object.keys(obj).length;
@@ -68,18 +76,19 @@ function replay(cached: Flattened, roots: readonly unknown[]): unknown[] | undef
     }
     return true;
   };
-  return node(roots) ? leaves : undefined;
+  return node(roots) ? { leaves, containers } : undefined;
 }
 
 /**
  * Memoises `flatten(roots, { withRefs: true, withPaths: false })` across calls on the same argument graphs (NNX's
  * GraphDef-keyed jit cache, without a compiler behind it). A call first replays its cached flattens, most recent
  * first, against the live objects — identity and key checks only, no GraphDef, sorting or maps built — and returns
- * a result equal to a full flatten: the same GraphDef object, the same refs and containers, the leaves read now
- * (new input arrays are fine). Anything that would change the GraphDef (a static attribute, an added, deleted or
- * swapped child or Variable, Variable metadata, the arguments themselves) fails the replay and takes the full
- * flatten, which then becomes the most recent entry. Holds strong references to the last `capacity` argument
- * graphs (not to their array leaves).
+ * a result equal to a full flatten: the same GraphDef object and refs, the containers and leaves read now (new
+ * input arrays and new wrapping lists/dicts are fine). Anything that would change the GraphDef (a static attribute,
+ * an added, deleted or swapped child or Variable, Variable metadata) or the refs (another module or Variable in the
+ * same place, even of the same structure) fails the replay and takes the full flatten, which then becomes the most
+ * recent entry. Holds strong references to the graph nodes and Variables of the last `capacity` argument graphs
+ * (not to their containers or array leaves).
  *
  * @example
  * ```ts
@@ -123,26 +132,24 @@ export class FlattenCache {
    */
   unchangedLeaves(roots: readonly unknown[]): unknown[] | undefined {
     const latest = this.entries[0];
-    return latest === undefined ? undefined : replay(latest, roots);
+    return latest === undefined ? undefined : replay(latest, roots)?.leaves;
   }
 
   /** `flatten(roots, { withRefs: true, withPaths: false })`, from the cache when the graph is unchanged. */
   flatten(roots: readonly unknown[]): Flattened {
     for (let i = 0; i < this.entries.length; i++) {
       const entry = this.entries[i]!;
-      const leaves = replay(entry, roots);
-      if (leaves === undefined) continue;
+      const live = replay(entry, roots);
+      if (live === undefined) continue;
       this.hitCount++;
       if (i > 0) this.entries.unshift(...this.entries.splice(i, 1));
-      const containers = entry.containers!.slice();
-      containers[0] = roots;
-      return { graphdef: entry.graphdef, leaves, paths: [], refs: entry.refs!, containers };
+      return { graphdef: entry.graphdef, leaves: live.leaves, paths: [], refs: entry.refs!, containers: live.containers };
     }
     this.missCount++;
     const flat = flatten(roots, { withRefs: true, withPaths: false });
     if (isCacheable(flat.graphdef)) {
-      // Array leaves are not kept: a replay reads them from the live objects.
-      this.entries.unshift({ ...flat, leaves: [] });
+      // Array leaves and containers are not kept: a replay reads them from the live objects.
+      this.entries.unshift({ graphdef: flat.graphdef, leaves: [], paths: [], refs: flat.refs! });
       if (this.entries.length > this.capacity) this.entries.pop();
     }
     return flat;

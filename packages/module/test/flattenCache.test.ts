@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerNode } from '@nnx-ts/pytree';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BatchStat, flatten, FlattenCache, Module, Param, type Flattened } from '../src/index.js';
+import { BatchStat, flatten, FlattenCache, GraphError, Module, Param, State, type Flattened } from '../src/index.js';
 import { Linear } from './helpers.js';
 
 class Block extends Module {
@@ -63,7 +63,9 @@ const MUTATIONS: Array<[string, (b: Block & Record<string, unknown>) => void, bo
     },
     true,
   ],
-  ['a container replaced by an equal copy', (b) => (b.config = { ...b.config }), false],
+  ['a container replaced by an equal copy', (b) => (b.config = { ...b.config }), true],
+  ['a list replaced by a copy', (b) => (b.layers = [...b.layers]), true],
+  ['a module replaced by one of the same structure', (b) => (b.layers = b.layers.map(() => new Linear(2, 2, 1))), false],
 ];
 
 describe('FlattenCache', () => {
@@ -98,6 +100,29 @@ describe('FlattenCache', () => {
     const cache = new FlattenCache();
     cache.flatten([a, 1]);
     for (const roots of [[b, 1], [a, 2], [a, 1, 1]]) expectSameAsFlatten(cache, roots);
+    expect(cache.hits).toBe(0);
+  });
+
+  it('hits with new wrapping lists, dicts and States around the same modules (a batch dict per call)', () => {
+    const block = new Block();
+    const cache = new FlattenCache();
+    for (let i = 0; i < 3; i++) {
+      const roots = [{ model: block, batch: { x: tf.scalar(i), y: [tf.scalar(i)] } }, new State({ step: tf.scalar(i) })];
+      const got = expectSameAsFlatten(cache, roots);
+      expect(got.containers![1]).toBe(roots[0]);
+    }
+    expect([cache.hits, cache.misses]).toEqual([2, 1]);
+  });
+
+  it('a cycle through containers fails the replay and reaches the full flatten, which rejects it', () => {
+    const cache = new FlattenCache();
+    cache.flatten([{ inner: { v: 1 } }]);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.inner = cyclic;
+    expect(() => cache.flatten([cyclic])).toThrow(GraphError);
+    const deep: Record<string, unknown> = { v: 1 };
+    deep.inner = deep;
+    expect(() => cache.flatten([{ inner: deep }])).toThrow(GraphError);
     expect(cache.hits).toBe(0);
   });
 

@@ -164,6 +164,17 @@ describe('jit cache per argument GraphDef', () => {
     expect(m.count.value.dataSync()[0]).toBe(6);
   });
 
+  it('a new batch object per call around the same model hits the cache', () => {
+    const m = new Counter();
+    const f = jit((c: Counter, batch: { x: tf.Tensor; scale: number }) => tf.mul(tf.mul(c.w.value, batch.x), batch.scale));
+    for (let i = 0; i < 4; i++) {
+      const x = tf.scalar(i);
+      expect(Array.from(f(m, { x, scale: 2 }).dataSync())).toEqual([2 * i, 4 * i, 6 * i]);
+      x.dispose();
+    }
+    expect(jitCacheInfo(f)).toEqual({ hits: 3, misses: 1, size: 1 });
+  });
+
   it('a cached call that changes structure propagates it, and the next call flattens the new graph', () => {
     const m = new Counter();
     const grow = jit((c: Counter, add: boolean) => {

@@ -4,7 +4,7 @@ import { Module, Param, Variable, evalShape, graphdef, isShapeDtype, isVariable 
 import { BatchNorm, Linear } from '@nnx-ts/layers';
 import { Rngs } from '@nnx-ts/rng';
 import { describe, expect, it } from 'vitest';
-import { jit } from '../../src/index.js';
+import { jit, jitCacheInfo } from '../../src/index.js';
 import { Dict, val, vals } from './helpers.js';
 
 describe('TestJIT (transforms_test.py)', () => {
@@ -33,7 +33,7 @@ describe('TestJIT (transforms_test.py)', () => {
     expect(val(m2)).toBe(10);
   });
 
-  it('test_simple_double_call (no trace cache: shapes on both calls, structure key unchanged)', () => {
+  it('test_simple_double_call (the trace count is jit\'s cache misses)', () => {
     let n = 0;
     const m = new Linear(2, 3, { rngs: new Rngs(0) });
     const f = jit((mm: Linear, x: tf.Tensor) => {
@@ -45,9 +45,11 @@ describe('TestJIT (transforms_test.py)', () => {
     let y = f(m, x);
     expect(n).toBe(1);
     expect(y.shape).toEqual([1, 3]);
+    expect(jitCacheInfo(f).misses).toBe(1);
     y = f(m, x);
-    // Eager TF.js: the function body runs on every call (JAX would reuse its trace, n == 1).
+    // Eager TF.js: the function body runs on every call; what JAX's trace count measures is the cache: one miss.
     expect(n).toBe(2);
+    expect(jitCacheInfo(f).misses).toBe(1);
     expect(y.shape).toEqual([1, 3]);
     expect(graphdef(m).equals(before)).toBe(true);
   });
@@ -67,7 +69,7 @@ describe('TestJIT (transforms_test.py)', () => {
         return this;
       }
     }
-    const m = new Foo().init(2, 3, new Rngs(0));
+    let m = new Foo().init(2, 3, new Rngs(0));
     expect(n).toBe(1);
     expect(m.w.value.shape).toEqual([2, 3]);
     expect(m.din).toBe(2);
@@ -76,6 +78,11 @@ describe('TestJIT (transforms_test.py)', () => {
     expect(typeof m.dout).toBe('number');
     expect(m.w.value).toBeInstanceOf(tf.Tensor);
     expect(m.w.value.isDisposed).toBe(false);
+    m = new Foo().init(2, 3, new Rngs(0));
+    expect(m.w.value.shape).toEqual([2, 3]);
+    // JAX finds its trace for the equal GraphDef (n == 1); jit's cache also keys on the objects (a hit reuses them),
+    // so a new Foo is a miss: one flatten, not a trace.
+    expect(jitCacheInfo(Foo.prototype.init).misses).toBe(2);
   });
 
   it('test_jit_on_call: @jit on the call method', () => {
@@ -104,6 +111,8 @@ describe('TestJIT (transforms_test.py)', () => {
     expect(y.shape).toEqual([1, 3]);
     expect(n).toBe(1);
     expect(vals(y)).toEqual(vals(tf.matMul(tf.ones([1, 2]), m.w.value)));
+    m.call(tf.ones([1, 2]));
+    expect(jitCacheInfo(Foo.prototype.call)).toMatchObject({ hits: 1, misses: 1 });
   });
 
   it('test_cached_unflatten: swapping a Linear and a BatchNorm inside jit swaps them on the caller, values untouched', () => {
@@ -123,17 +132,22 @@ describe('TestJIT (transforms_test.py)', () => {
     const a = m.a as Linear;
     const b = m.b as BatchNorm;
     const snapshot = [a.kernel, a.bias!, b.scale!, b.bias!, b.mean, b.var].map((v) => vals(v));
+    const misses = () => jitCacheInfo(f).misses;
     f(m);
+    expect(misses()).toBe(1);
     expect(m.a).toBe(b);
     expect(m.b).toBe(a);
     expect([a.kernel, a.bias!, b.scale!, b.bias!, b.mean, b.var].map((v) => vals(v))).toEqual(snapshot);
     f(m);
+    expect(misses()).toBe(2);
     expect(m.a).toBe(a);
     expect(m.b).toBe(b);
     f(m);
+    expect(misses()).toBe(2);
     expect(m.a).toBe(b);
     expect(m.b).toBe(a);
     f(m);
+    expect(misses()).toBe(2);
     expect(m.a).toBe(a);
     expect(m.b).toBe(b);
   });
@@ -159,6 +173,10 @@ describe('TestJIT (transforms_test.py)', () => {
     f(m);
     expect(m.a).toBe(a);
     expect(m.b).toBe(b);
+    // JAX: one trace (the swapped GraphDef is equal). The cache keys on the objects too: the swap is a miss.
+    expect(jitCacheInfo(f).misses).toBe(2);
+    f(m);
+    expect(jitCacheInfo(f).misses).toBe(2);
   });
 
   it('test_objects_in_pytree: a module inside [{ foo: m }] is updated in place', () => {
@@ -183,6 +201,10 @@ describe('TestJIT (transforms_test.py)', () => {
     f([{ foo: m }]);
     expect(m.a).toBe(a);
     expect(m.b).toBe(b);
+    // New wrapping containers every call are fine; the swap of same-type modules is a miss (see above).
+    expect(jitCacheInfo(f).misses).toBe(2);
+    f([{ foo: m }]);
+    expect(jitCacheInfo(f).misses).toBe(2);
   });
 
   it('test_cached_unflatten_swap_variables: swapping two Params', () => {
@@ -211,10 +233,13 @@ describe('TestJIT (transforms_test.py)', () => {
     const m = new Foo();
     f(m);
     expect(m.ref).toBe(m);
+    expect(jitCacheInfo(f).misses).toBe(1);
     f(m);
     expect(m.ref).toBe(m);
+    expect(jitCacheInfo(f).misses).toBe(2);
     f(m);
     expect(m.ref).toBe(m);
+    expect(jitCacheInfo(f).misses).toBe(2);
   });
 
   it('test_cached_unflatten_ref_in_output: m.ref = m, returning m gives the identical object', () => {
@@ -227,10 +252,11 @@ describe('TestJIT (transforms_test.py)', () => {
     });
     const m = new Foo();
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) {
+    for (const misses of [1, 2, 2]) {
       const m2 = f(m);
       expect(m.ref).toBe(m);
       expect(m2).toBe(m);
+      expect(jitCacheInfo(f).misses).toBe(misses);
       expect(tf.memory().numTensors).toBe(before);
     }
   });
