@@ -2,11 +2,30 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TransformError } from './errors.js';
 import type { FlattenCache } from './flattenCache.js';
 import { flatten, unflatten, type Flattened } from './graph.js';
+import { ShapeDtype } from './shapeDtype.js';
 import { VARIABLE_TRACE, closeTrace, openTrace, type Trace } from './trace.js';
 import { isVariable, type Variable } from './variable.js';
 
 function disposeIfCreatedIn(trace: Trace, x: unknown): void {
   if (trace.createdTensor(x) && !x.isDisposed) x.dispose();
+}
+
+/** What a Variable created inside a call holds once the call has freed its tensor: reading it explains why. */
+class ReleasedValue extends ShapeDtype {
+  constructor(
+    tensor: tf.Tensor,
+    private readonly transform: string,
+  ) {
+    super(tensor.shape, tensor.dtype);
+  }
+
+  override toString(): string {
+    return (
+      `${super.toString()}: its tensor was freed when the ${this.transform} call that created it returned, because ` +
+      'neither the arguments nor the output reach it (like a JAX tracer, it cannot outlive the call); return it or ' +
+      'attach it to an argument to keep it'
+    );
+  }
 }
 
 /**
@@ -75,7 +94,9 @@ export class InPlaceCall {
 
   /**
    * Ends a successful call: closes the trace and hands the call's state to the enclosing level. Values the call
-   * replaced are freed unless in `survivors` (tensors the caller can still reach, e.g. outputs). Throws (after
+   * replaced are freed unless in `survivors` (tensors the caller can still reach, e.g. outputs). At the top level, a
+   * Variable created in the call that `survivors` do not reach (a temporary Module) has its tensor freed; reading
+   * it afterwards is a `StateError` that says so. Throws (after
    * rolling back) when the call changed a Variable that was passed in but belongs to another level (a Variable an
    * enclosing transform's function captured by closure).
    *
@@ -113,7 +134,17 @@ export class InPlaceCall {
     for (const v of trace.created) {
       if (v[VARIABLE_TRACE] !== trace) continue;
       v[VARIABLE_TRACE] = parent;
-      parent?.created.push(v);
+      // An enclosing call decides at its own end (it knows what its caller can reach).
+      if (parent !== undefined) {
+        parent.created.push(v);
+        continue;
+      }
+      const raw = v.raw;
+      if (!trace.createdTensor(raw) || raw.isDisposed) continue;
+      reachable ??= new Set(survivors);
+      if (reachable.has(raw)) continue;
+      raw.dispose();
+      v.raw = new ReleasedValue(raw, trace.name);
     }
     trace.release();
   }

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from '@nnx-ts/backend';
 
 ensureGradients();
-import { BatchStat, Module, Param, TransformError } from '@nnx-ts/module';
+import { BatchStat, Module, Param, StateError, TransformError } from '@nnx-ts/module';
 import { describe, expect, it } from 'vitest';
 import { jit, jitCacheInfo, valueAndGrad } from '../src/index.js';
 
@@ -123,6 +123,39 @@ describe('jit', () => {
     expect(Array.from(m.w.value.dataSync())).toEqual([1, 2, 3]);
     expect(m.extra).toBeUndefined();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('frees the tensors of a temporary Module created inside (nothing outside reaches it)', () => {
+    const f = jit((x: tf.Tensor) => tf.sum(new Linear(4, 3, 7).call(x)));
+    const grad = valueAndGrad((x: tf.Tensor) => tf.sum(new Linear(4, 3, 7).call(x)));
+    const nested = jit((x: tf.Tensor) => grad(x)[0]);
+    const x = tf.ones([2, 4]);
+    const sums = [f, nested].map((g) => g(x).dataSync()[0]!);
+    expect(sums[1]).toBeCloseTo(sums[0]!, 5);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) {
+      f(x).dispose();
+      nested(x).dispose();
+      tf.dispose(grad(x));
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a Variable created inside that escapes by closure is freed, and reading it says why', () => {
+    let leaked: Param | undefined;
+    let kept: Param | undefined;
+    const f = jit((c: Counter) => {
+      leaked = new Param(tf.scalar(3));
+      kept = new Param(tf.scalar(4));
+      c.extra = kept;
+    });
+    const m = new Counter();
+    f(m);
+    expect(() => leaked!.value).toThrow(StateError);
+    expect(() => leaked!.value).toThrow(/freed when the jit call that created it returned/);
+    expect(leaked!.shape).toEqual([]);
+    expect(m.extra).toBe(kept);
+    expect(kept!.value.dataSync()[0]).toBe(4);
   });
 
   it('rejects async functions and promise-returning functions with TransformError', () => {
