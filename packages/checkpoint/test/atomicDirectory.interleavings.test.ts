@@ -41,6 +41,9 @@ function once(when: (from: string, to: string) => boolean, act: () => Promise<vo
   };
 }
 
+const isCommit = (final: string) => (from: string, to: string) => from.includes('.nnx-ts-tmp-') && to === final;
+const failWithEIO = () => Promise.reject(Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' }));
+
 describe('writeDirectoryAtomically under concurrent writers', () => {
   it('commits when another writer moved the old checkpoint away between the check and the move aside', async () => {
     const root = await tempDir();
@@ -60,10 +63,7 @@ describe('writeDirectoryAtomically under concurrent writers', () => {
     const root = await tempDir();
     const final = join(root, 'ckpt');
     await committedDirectory(final, 'old');
-    beforeRename = once(
-      (from, to) => from.includes('.nnx-ts-tmp-') && to === final,
-      () => committedDirectory(final, 'theirs'),
-    );
+    beforeRename = once(isCommit(final), () => committedDirectory(final, 'theirs'));
     await expect(writeDirectoryAtomically(final, (w) => w('x.txt', 'mine'), OVERWRITE)).rejects.toMatchObject({
       code: expect.stringMatching(/^(ENOTEMPTY|EEXIST)$/),
     });
@@ -75,10 +75,7 @@ describe('writeDirectoryAtomically under concurrent writers', () => {
     const root = await tempDir();
     const final = join(root, 'ckpt');
     await committedDirectory(final, 'old');
-    const commitFails = once(
-      (from, to) => from.includes('.nnx-ts-tmp-') && to === final,
-      () => Promise.reject(Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' })),
-    );
+    const commitFails = once(isCommit(final), failWithEIO);
     const otherCommitsDuringRestore = once(
       (from, to) => from.includes('.nnx-ts-to-delete-') && to === final,
       () => committedDirectory(final, 'theirs'),
@@ -98,10 +95,7 @@ describe('writeDirectoryAtomically under concurrent writers', () => {
     const root = await tempDir();
     const final = join(root, 'ckpt');
     await committedDirectory(final, 'old');
-    beforeRename = once(
-      (from, to) => from.includes('.nnx-ts-tmp-') && to === final,
-      () => Promise.reject(Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' })),
-    );
+    beforeRename = once(isCommit(final), failWithEIO);
     await expect(writeDirectoryAtomically(final, (w) => w('x.txt', 'mine'), OVERWRITE)).rejects.toMatchObject({
       code: 'EIO',
     });
