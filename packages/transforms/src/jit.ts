@@ -1,7 +1,7 @@
 import { FlattenCache, TransformError } from '@nnx-ts/module';
 import { assertSyncFunction } from './asyncGuard.js';
 import { runInPlace } from './inPlace.js';
-import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
+import { applyTransform, dispatchTransform, type AnyFunction } from './transformDecorator.js';
 
 /**
  * Options of {@link jit}.
@@ -129,10 +129,5 @@ export function jit<F extends AnyFunction>(method: F, context: ClassMethodDecora
 /** Decorator / curried form: `@jit()` or `@jit({ staticArgnums: [1] })` on a method, or `jit(options)(fn)`. */
 export function jit(options?: JitOptions): JitDecorator;
 export function jit(fnOrOptions?: AnyFunction | JitOptions, maybeOptions?: JitOptions | ClassMethodDecoratorContext): any {
-  if (typeof fnOrOptions === 'function') {
-    if (isDecoratorContext(maybeOptions)) return jitApplied(fnOrOptions, maybeOptions, {});
-    return jitFunction(fnOrOptions, (maybeOptions as JitOptions | undefined) ?? {});
-  }
-  const options = fnOrOptions ?? {};
-  return (fn: AnyFunction, context?: unknown) => jitApplied(fn, context, options);
+  return dispatchTransform(fnOrOptions, maybeOptions, jitApplied);
 }

@@ -6,7 +6,7 @@ import { assertNotPromise, assertSyncFunction } from './asyncGuard.js';
 import { Carry, checkConsistentAliasing, normalizeAxis, resolveAxis, type AxisPrefix, type CarryMarker } from './axisPrefix.js';
 import { StateAxes, type Axis } from './stateAxes.js';
 import { collectTensors } from './tensorWalk.js';
-import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
+import { applyTransform, dispatchTransform, type AnyFunction } from './transformDecorator.js';
 
 /**
  * Options of {@link scan}.
@@ -295,10 +295,7 @@ export function scan<F extends AnyFunction>(method: F, context: ClassMethodDecor
 /** Decorator / curried form. */
 export function scan(options?: ScanOptions): ScanDecorator;
 export function scan(fnOrOptions?: AnyFunction | ScanOptions, maybeOptions?: ScanOptions | ClassMethodDecoratorContext): any {
-  if (typeof fnOrOptions === 'function') {
-    if (isDecoratorContext(maybeOptions)) return applyTransform(fnOrOptions, maybeOptions, (f) => scanFunction(f, {}));
-    return scanFunction(fnOrOptions, (maybeOptions as ScanOptions | undefined) ?? {});
-  }
-  const options = fnOrOptions ?? {};
-  return (fn: AnyFunction, context?: unknown) => applyTransform(fn, context, (f) => scanFunction(f, options));
+  return dispatchTransform(fnOrOptions, maybeOptions, (fn, context, options) =>
+    applyTransform(fn, context, (f) => scanFunction(f, options)),
+  );
 }

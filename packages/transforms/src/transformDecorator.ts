@@ -38,6 +38,23 @@ export function transformMethod(method: AnyFunction, transform: (fn: AnyFunction
 }
 
 /**
+ * The call forms an options-taking transform accepts (jit, vmap, scan): `t(fn, options?)`, `@t` on a method, and
+ * `t(options?)` returning a wrapper/decorator. `apply` wraps one function (or method, given the decorator context).
+ */
+export function dispatchTransform<O extends object>(
+  fnOrOptions: AnyFunction | O | undefined,
+  maybeOptions: O | ClassMethodDecoratorContext | undefined,
+  apply: (fn: AnyFunction, context: unknown, options: O) => AnyFunction,
+): any {
+  if (typeof fnOrOptions === 'function') {
+    if (isDecoratorContext(maybeOptions)) return apply(fnOrOptions, maybeOptions, {} as O);
+    return apply(fnOrOptions, undefined, (maybeOptions as O | undefined) ?? ({} as O));
+  }
+  const options = fnOrOptions ?? ({} as O);
+  return (fn: AnyFunction, context?: unknown) => apply(fn, context, options);
+}
+
+/**
  * Applies `transform` either to a plain function, or, when called as a TC39 method decorator, to a method.
  */
 export function applyTransform(fn: AnyFunction, context: unknown, transform: (fn: AnyFunction) => AnyFunction): AnyFunction {

@@ -6,7 +6,7 @@ import { FreshCall, sameValue, sharedValue, snapshotValue, valueOf, type InnerRu
 import { sliceHost, stackHost } from './hostArrays.js';
 import type { Axis } from './stateAxes.js';
 import { collectTensors } from './tensorWalk.js';
-import { applyTransform, isDecoratorContext, type AnyFunction } from './transformDecorator.js';
+import { applyTransform, dispatchTransform, type AnyFunction } from './transformDecorator.js';
 
 /**
  * Options of {@link vmap}.
@@ -213,10 +213,7 @@ export function vmap<F extends AnyFunction>(method: F, context: ClassMethodDecor
 /** Decorator / curried form. */
 export function vmap(options?: VmapOptions): VmapDecorator;
 export function vmap(fnOrOptions?: AnyFunction | VmapOptions, maybeOptions?: VmapOptions | ClassMethodDecoratorContext): any {
-  if (typeof fnOrOptions === 'function') {
-    if (isDecoratorContext(maybeOptions)) return applyTransform(fnOrOptions, maybeOptions, (f) => vmapFunction(f, {}));
-    return vmapFunction(fnOrOptions, (maybeOptions as VmapOptions | undefined) ?? {});
-  }
-  const options = fnOrOptions ?? {};
-  return (fn: AnyFunction, context?: unknown) => applyTransform(fn, context, (f) => vmapFunction(f, options));
+  return dispatchTransform(fnOrOptions, maybeOptions, (fn, context, options) =>
+    applyTransform(fn, context, (f) => vmapFunction(f, options)),
+  );
 }
