@@ -189,21 +189,31 @@ describe('jit cache per argument GraphDef', () => {
       c.count.value = tf.add(c.count.value, 1);
       return tf.mul(c.w.value, x);
     });
-    for (let i = 0; i < 3; i++) f(m, tf.scalar(i)).dispose();
+    const call = (i: number) => {
+      const x = tf.scalar(i);
+      tf.dispose([f(m, x), x]);
+    };
+    call(0);
+    const warm = tf.memory().numTensors;
+    for (let i = 1; i < 3; i++) call(i);
     expect(jitCacheInfo(f)).toEqual({ hits: 2, misses: 1, size: 1 });
     m.mode = 'eval';
-    for (let i = 0; i < 3; i++) f(m, tf.scalar(i)).dispose();
+    for (let i = 0; i < 3; i++) call(i);
     expect(jitCacheInfo(f)).toEqual({ hits: 4, misses: 2, size: 2 });
     expect(m.count.value.dataSync()[0]).toBe(6);
+    expect(tf.memory().numTensors).toBe(warm);
   });
 
   it('a new batch object per call around the same model hits the cache', () => {
     const m = new Counter();
     const f = jit((c: Counter, batch: { x: tf.Tensor; scale: number }) => tf.mul(tf.mul(c.w.value, batch.x), batch.scale));
+    const before = tf.memory().numTensors;
     for (let i = 0; i < 4; i++) {
       const x = tf.scalar(i);
-      expect(Array.from(f(m, { x, scale: 2 }).dataSync())).toEqual([2 * i, 4 * i, 6 * i]);
-      x.dispose();
+      const y = f(m, { x, scale: 2 });
+      expect(Array.from(y.dataSync())).toEqual([2 * i, 4 * i, 6 * i]);
+      tf.dispose([x, y]);
+      expect(tf.memory().numTensors).toBe(before);
     }
     expect(jitCacheInfo(f)).toEqual({ hits: 3, misses: 1, size: 1 });
   });
