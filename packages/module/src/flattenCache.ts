@@ -1,5 +1,6 @@
 import { ARRAY_ATTR, flatten, metadataEqual, NODE_ATTR, STATIC_ATTR, type Flattened, type GraphDef, type NodeType } from './graph.js';
 import { isArrayLeaf } from './hostArray.js';
+import { rawNode } from './nodeGuard.js';
 import type { Key } from './paths.js';
 import { isShapeDtype } from './shapeDtype.js';
 import { isPlainObject, isState } from './state.js';
@@ -52,8 +53,9 @@ function replay(cached: Flattened, roots: readonly unknown[]): { leaves: unknown
     }
     let obj: Record<Key, unknown>;
     if (def.index >= 0) {
-      if (value !== refs[def.index] || (value as object).constructor !== def.type) return false;
-      obj = value as Record<Key, unknown>;
+      if (value !== refs[def.index]) return false;
+      obj = rawNode(value as Record<Key, unknown>);
+      if (obj.constructor !== def.type) return false;
     } else {
       if (!isContainerOf(def.type, value as object)) return false;
       containers.push(value as object);

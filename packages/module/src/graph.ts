@@ -2,6 +2,7 @@ import { brand, brandedHasInstance } from './brand.js';
 import { callProxy, type CallProxy } from './call.js';
 import { GraphError } from './errors.js';
 import { isArrayLeaf } from './hostArray.js';
+import { createNode, guardedTarget, rawNode } from './nodeGuard.js';
 import { pathToString, sortedKeysOf, type Key } from './paths.js';
 import { isPytree, type Pytree } from './pytree.js';
 import {
@@ -244,7 +245,9 @@ export function flatten(root: unknown, options: { withPaths?: boolean; withRefs?
   const path: Key[] = [];
 
   const visit = (node: object, registered?: RegisteredNodeParts): void => {
-    if (isVariable(node)) {
+    // A guarded graph node is read through its unguarded object (the same attributes, without the Proxy's cost).
+    const target = guardedTarget(node);
+    if (target === undefined && isVariable(node)) {
       const seen = refIndex.get(node);
       if (seen !== undefined) {
         nodes.push({ kind: 'ref', index: seen });
@@ -263,7 +266,7 @@ export function flatten(root: unknown, options: { withPaths?: boolean; withRefs?
     let keys: Key[];
     let values: unknown[] | undefined;
     let metadata: RegisteredNodeMetadata | undefined;
-    if (isPytree(node)) {
+    if (target !== undefined || isPytree(node)) {
       const seen = refIndex.get(node);
       if (seen !== undefined) {
         nodes.push({ kind: 'ref', index: seen });
@@ -272,6 +275,7 @@ export function flatten(root: unknown, options: { withPaths?: boolean; withRefs?
       index = refIndex.size;
       refIndex.set(node, index);
       refs?.push(node);
+      node = target ?? node;
       type = node.constructor as NodeType;
       keys = sortedKeysOf(node);
     } else {
@@ -303,7 +307,7 @@ export function flatten(root: unknown, options: { withPaths?: boolean; withRefs?
       const key = keys[i]!;
       const child = values === undefined ? record[key] : values[i];
       const isObject = typeof child === 'object' && child !== null;
-      if (isObject && (isVariable(child) || isContainerNode(child))) {
+      if (isObject && (guardedTarget(child) !== undefined || isVariable(child) || isContainerNode(child))) {
         attributes.push({ key, kind: NODE_ATTR });
         path.push(key);
         visit(child);
@@ -481,22 +485,24 @@ export function unflatten(graphdef: GraphDef, leaves: readonly unknown[], option
         keys[i] = attributes[ai]!.key;
         values[i] = buildAttribute();
       }
-      refill(target as Record<Key, unknown>, def.type, keys, values);
+      // Merging and rolling back are the protocol's own writes: through the unguarded object.
+      refill(rawNode(target) as Record<Key, unknown>, def.type, keys, values);
       return target;
     }
-    let obj: Record<Key, unknown>;
-    if (def.type === 'list') obj = new Array(def.numAttributes) as unknown as Record<Key, unknown>;
-    else if (def.type === 'dict') obj = {};
-    else if (def.type === 'state') obj = new State();
+    let result: Record<Key, unknown>;
+    if (def.type === 'list') result = new Array(def.numAttributes) as unknown as Record<Key, unknown>;
+    else if (def.type === 'dict') result = {};
+    else if (def.type === 'state') result = new State();
     else {
-      obj = Object.create(def.type.prototype) as Record<Key, unknown>;
-      indexRef[def.index] = obj;
+      result = createNode(def.type);
+      indexRef[def.index] = result;
     }
+    const obj = rawNode(result);
     for (let i = 0; i < def.numAttributes; i++) {
       const key = attributes[ai]!.key;
       obj[key] = buildAttribute();
     }
-    return obj;
+    return result;
   };
   const buildAttribute = (): unknown => {
     const attr = attributes[ai++]!;

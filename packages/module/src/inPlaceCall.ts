@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TransformError } from './errors.js';
 import type { FlattenCache } from './flattenCache.js';
 import { flatten, unflatten, type Flattened } from './graph.js';
+import { claimNode, guardedTarget, restoreNodeOwner } from './nodeGuard.js';
 import { ShapeDtype } from './shapeDtype.js';
 import { VARIABLE_TRACE, closeTrace, openTrace, type Trace } from './trace.js';
 import { isVariable, type Variable } from './variable.js';
@@ -59,6 +60,8 @@ export class InPlaceCall {
     private readonly variables: readonly Variable[],
     private readonly raws: readonly unknown[],
     private readonly owners: ReadonlyArray<Trace | undefined>,
+    private readonly nodes: readonly object[],
+    private readonly nodeOwners: ReadonlyArray<Trace | undefined>,
   ) {}
 
   /**
@@ -84,7 +87,15 @@ export class InPlaceCall {
     }
     const trace = openTrace(name, { journal: true });
     for (const v of variables) v[VARIABLE_TRACE] = trace;
-    return new InPlaceCall(trace, snapshot, variables, raws, owners);
+    const nodes: object[] = [];
+    const nodeOwners: Array<Trace | undefined> = [];
+    for (const ref of snapshot.refs!) {
+      const target = guardedTarget(ref);
+      if (target === undefined) continue;
+      nodes.push(target);
+      nodeOwners.push(claimNode(target, trace));
+    }
+    return new InPlaceCall(trace, snapshot, variables, raws, owners, nodes, nodeOwners);
   }
 
   /** Whether commit or rollback already ran. */
@@ -178,5 +189,6 @@ export class InPlaceCall {
     this.closed = true;
     closeTrace(this.trace);
     for (let i = 0; i < this.variables.length; i++) this.variables[i]![VARIABLE_TRACE] = this.owners[i];
+    for (let i = 0; i < this.nodes.length; i++) restoreNodeOwner(this.nodes[i]!, this.nodeOwners[i]);
   }
 }

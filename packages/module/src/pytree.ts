@@ -1,6 +1,6 @@
-import { NODE_TRACE, currentTrace } from './trace.js';
 import { brand, brandedHasInstance } from './brand.js';
 import { isArrayLeaf } from './hostArray.js';
+import { guardNode, rawNode } from './nodeGuard.js';
 import { registeredNodeParts } from './pytreeNode.js';
 import { isShapeDtype } from './shapeDtype.js';
 import { isVariable } from './variable.js';
@@ -48,10 +48,10 @@ export class Pytree {
   declare readonly [PYTREE_BRAND]: true;
 
   constructor() {
-    // Inside a transform, remember where the object was created (a transform tells its own new objects from ones
-    // the function captured by closure). Non-enumerable: it is not an attribute.
-    const trace = currentTrace();
-    if (trace !== undefined) Object.defineProperty(this, NODE_TRACE, { value: trace, enumerable: false, writable: true, configurable: true });
+    // What `new` returns is a guard in front of the object: inside a transform, changing an attribute of a node the
+    // transform did not receive (one captured by closure) is a TransformError, as in NNX. Subclass constructors
+    // and field initialisers already run on the guard.
+    return guardNode(this);
   }
   static [Symbol.hasInstance](x: unknown): boolean {
     return brandedHasInstance(this, x);
@@ -60,11 +60,12 @@ export class Pytree {
 brand(Pytree, 'Pytree');
 
 function nameSet(obj: Pytree, sym: symbol): Set<string> {
-  const holder = obj as unknown as Record<symbol, Set<string> | undefined>;
+  // Bookkeeping, not an attribute change: written on the unguarded object, so reading a captured node is fine.
+  const holder = rawNode(obj) as unknown as Record<symbol, Set<string> | undefined>;
   let s = holder[sym];
   if (s === undefined) {
     s = new Set();
-    Object.defineProperty(obj, sym, { value: s, enumerable: false, writable: true, configurable: true });
+    Object.defineProperty(holder, sym, { value: s, enumerable: false, writable: true, configurable: true });
   }
   return s;
 }

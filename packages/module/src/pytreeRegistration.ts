@@ -1,6 +1,7 @@
 // Registers Pytree/Module, Variable and State with @nnx-ts/pytree so that tree functions (map, leaves, ...) treat
 // them as containers: a module's data attributes, a Variable's value and a State's entries are children.
 import { registerNode } from '@nnx-ts/pytree';
+import { createNode, rawNode } from './nodeGuard.js';
 import { staticKey } from './staticKey.js';
 import { isPytree, markData, markStatic, pytreeAttributes, type Pytree } from './pytree.js';
 import { isState, State } from './state.js';
@@ -26,8 +27,8 @@ registerNode<Pytree>(
       };
     },
     unflatten(aux: PytreeAux, children) {
-      const obj = Object.create(aux.ctor.prototype) as Pytree;
-      const record = obj as unknown as Record<string, unknown>;
+      const obj = createNode(aux.ctor) as unknown as Pytree;
+      const record = rawNode(obj) as unknown as Record<string, unknown>;
       aux.data.forEach((n, i) => (record[n] = children[i]));
       for (const [n, v] of aux.statics) record[n] = v;
       markData(obj, ...aux.data);

@@ -7,8 +7,11 @@ import { TransformError } from './errors.js';
  */
 export const VARIABLE_TRACE: unique symbol = Symbol.for('nnx-ts.variableTrace') as any;
 
-/** Property under which a graph node built by its constructor inside a transform records that transform's trace. */
+/** Property under which a graph node records the trace it was created in (absent or undefined: the top level). */
 export const NODE_TRACE: unique symbol = Symbol.for('nnx-ts.nodeTrace') as any;
+
+/** Property under which a graph node records the in-place transform call it was passed to (it may change there). */
+export const NODE_OWNER: unique symbol = Symbol.for('nnx-ts.nodeOwner') as any;
 
 /**
  * A level of mutation rights, NNX's trace level without JAX: each transform call opens one. A Variable may only be

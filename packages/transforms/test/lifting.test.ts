@@ -110,6 +110,43 @@ describe.each(cases)('lifting protocol: $name', ({ make, run, extraShape }) => {
     expect(captured.count.value).toBe(value);
     expect(value.isDisposed).toBe(false);
   });
+
+  it('makes the attributes of a Module captured by closure read-only (assign, add, delete, sow) and leaves it unchanged', () => {
+    const b = make();
+    const captured = single();
+    const before = graphdef(captured);
+    const writes: Array<[string, (m: Block) => void]> = [
+      ['mode', (m) => (m.mode = 'eval')],
+      ['extra', (m) => (m.extra = new BatchStat(tf.zeros([2])))],
+      ['count', (m) => delete (m as Partial<Block>).count],
+      ['sown', (m) => m.sow(BatchStat, 'sown', 1)],
+    ];
+    for (const [attribute, write] of writes) {
+      const numTensors = tf.memory().numTensors;
+      const attempt = () =>
+        run((x) => {
+          write(captured);
+          return x;
+        }, b);
+      expect(attempt).toThrow(TransformError);
+      expect(attempt).toThrow(new RegExp(`Cannot change attribute '${attribute}' of a Block inside .*captured by closure`));
+      expect(tf.memory().numTensors).toBe(numTensors);
+    }
+    expect(graphdef(captured).equals(before)).toBe(true);
+    expect(captured.mode).toBe('train');
+    // Reading it (and tree functions over it) stays allowed.
+    let modeSeen: string | undefined;
+    const read = () =>
+      tf.tidy(() => {
+        run((x) => {
+          void graphdef(captured);
+          modeSeen = captured.mode;
+          return x;
+        }, b);
+      });
+    expect(read).not.toThrow();
+    expect(modeSeen).toBe('train');
+  });
 });
 
 describe('lifting protocol: identity and references', () => {
@@ -181,5 +218,38 @@ describe('lifting protocol: identity and references', () => {
     });
     ok(model, opt);
     expect(opt.count.value.dataSync()[0]).toBe(1);
+  });
+
+  it('a nested transform may not change the attributes of a Module the enclosing function captured, even as its argument', () => {
+    const model = single();
+    const opt = single();
+    const passedOn = jit((m: Block) => {
+      jit((o: Block) => {
+        o.mode = 'eval';
+      })(opt);
+      return m;
+    });
+    expect(() => passedOn(model)).toThrow(/Cannot change attribute 'mode' of a Block inside jit/);
+    expect(opt.mode).toBe('train');
+    const passedThrough = jit((m: Block, o: Block) => {
+      jit((oo: Block) => {
+        oo.mode = 'eval';
+      })(o);
+      return m;
+    });
+    passedThrough(model, opt);
+    expect(opt.mode).toBe('eval');
+  });
+
+  it('Modules created inside a transform may change there, and stay changeable by the caller afterwards', () => {
+    const made = jit(() => {
+      const m = single();
+      m.mode = 'eval';
+      jit((inner: Block) => (inner.mode = 'inner'))(m);
+      return m;
+    })();
+    expect(made.mode).toBe('inner');
+    made.mode = 'top';
+    expect(made.mode).toBe('top');
   });
 });
