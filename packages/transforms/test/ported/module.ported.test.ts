@@ -1,6 +1,6 @@
-// Port of flax v0.11.2 tests/nnx/module_test.py: test_no_rejit, test_partial_init (see ../PORTED.md).
+// Port of flax v0.11.2 tests/nnx/module_test.py: test_trace_level, test_no_rejit, test_partial_init (see ../PORTED.md).
 import * as tf from '@tensorflow/tfjs-core';
-import { Param, clone, graphdef, merge, split, state, update, type GraphDef, type State } from '@nnx-ts/module';
+import { Param, TransformError, clone, graphdef, merge, split, state, update, type GraphDef, type State } from '@nnx-ts/module';
 import { Linear, ones } from '@nnx-ts/layers';
 import { Rngs } from '@nnx-ts/rng';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,20 @@ import { jit, jitCacheInfo } from '../../src/index.js';
 import { Dict, val, vals } from './helpers.js';
 
 describe('module_test.py (transform parts)', () => {
+  it('test_trace_level: assigning an attribute of a Dict captured by closure inside jit is a TransformError', () => {
+    const m = new Dict({ a: new Param(tf.scalar(1)) });
+    let checked = false;
+    const f = jit(() => {
+      expect(() => (m.a = 2)).toThrow(TransformError);
+      expect(() => (m.a = 2)).toThrow("Cannot change attribute 'a' of a Dict inside jit");
+      checked = true;
+    });
+    f();
+    expect(checked).toBe(true);
+    expect(m.a).toBeInstanceOf(Param);
+    expect(val(m.a)).toBe(1);
+  });
+
   it('test_no_rejit as written: the GraphDef the jitted function sees is the key that decides a retrace', () => {
     // jax.jit copies its array arguments, so the Flax function never touches `m`; here the split of a clone plays
     // that role. The body runs on every call (TS jit does not trace); what JAX keys its cache on is the GraphDef:

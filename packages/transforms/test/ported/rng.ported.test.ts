@@ -1,6 +1,7 @@
-// Port of flax v0.11.2 tests/nnx/rngs_test.py: test_jit_updates, test_lifting_rng_state, test_reseed (see ../PORTED.md).
+// Port of flax v0.11.2 tests/nnx/rngs_test.py: test_rng_trace_level_constraints, test_jit_updates, test_lifting_rng_state,
+// test_reseed (see ../PORTED.md).
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Param, RngCount, mapState, merge, split, toFlatState, update, type State } from '@nnx-ts/module';
+import { Module, Param, RngCount, TransformError, mapState, merge, split, toFlatState, update, type State } from '@nnx-ts/module';
 import { Dropout, Linear } from '@nnx-ts/layers';
 import { Rngs, bernoulli, reseed, split as splitKey } from '@nnx-ts/rng';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,25 @@ function callTimeDropout(x: tf.Tensor, rngs: Rngs, rate = 0.5): tf.Tensor {
 }
 
 describe('rngs_test.py (transform parts)', () => {
+  it('test_rng_trace_level_constraints: drawing from an Rngs captured by closure inside jit is a TransformError', () => {
+    const rngs = new Rngs(0);
+    let checked = false;
+    const f = jit(() => {
+      expect(() => rngs.params.call()).toThrow(TransformError);
+      expect(() => rngs.params.call()).toThrow(/Cannot write a RngCount inside jit.*captured by closure/);
+      checked = true;
+    });
+    f();
+    expect(checked).toBe(true);
+    expect(rngs.params.count.value.data[0]).toBe(0); // `params` falls back to the default stream, unchanged
+    // Reassigning a stream of a captured Rngs is refused too (an attribute change).
+    const g = jit(() => {
+      expect(() => (s(rngs).params = rngs.default)).toThrow(/Cannot change attribute 'params' of a Rngs inside jit/);
+    });
+    g();
+    expect(Object.keys(rngs)).toEqual(['default']);
+  });
+
   it('test_jit_updates: Linear draws 2 keys, two dropout masks under jit draw 2 more', () => {
     class Foo extends Module {
       linear: Linear;
