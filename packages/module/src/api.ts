@@ -4,6 +4,7 @@ import { partitionPredicates, toPredicate, type Filter } from './filters.js';
 import { flatten, GraphDef, unflatten } from './graph.js';
 import { isArrayLeaf } from './hostArray.js';
 import { pathToString, sortedKeysOf, type Key, type Path } from './paths.js';
+import { rawNode } from './nodeGuard.js';
 import { isPytree } from './pytree.js';
 import { isGraphOrPytreeNode, nodeChildren, registeredNodeParts } from './pytreeNode.js';
 import { isShapeDtype } from './shapeDtype.js';
@@ -167,7 +168,9 @@ function immutableNodeError(node: object, path: Path): StateError {
 }
 
 function walkUpdate(node: object, st: object, path: Key[], apply: boolean): void {
+  // Writes go through the node as the user holds it (a guarded Module checks them); reads skip the guard.
   const target = node as Record<Key, unknown>;
+  const view = rawNode(node) as Record<Key, unknown>;
   const source = st as Record<Key, unknown>;
   const isList = Array.isArray(node);
   // Registered pytree nodes are immutable: only Variables (updated in place) and nodes below them can change.
@@ -181,7 +184,7 @@ function walkUpdate(node: object, st: object, path: Key[], apply: boolean): void
         ? registered.has(key)
         : isList
           ? typeof key === 'number' && key < (node as unknown[]).length
-          : Object.hasOwn(node, key);
+          : Object.hasOwn(view, key);
     if (!exists) {
       if (registered !== undefined) throw immutableNodeError(node, path);
       if (isList) {
@@ -190,7 +193,7 @@ function walkUpdate(node: object, st: object, path: Key[], apply: boolean): void
       if (!isVariable(value)) throw new StateError(`Path ${pathToString(path)} does not exist in the target`);
       if (apply) target[key] = value.copy();
     } else {
-      const current = registered !== undefined ? registered.get(key) : target[key];
+      const current = registered !== undefined ? registered.get(key) : view[key];
       if (isVariable(current)) {
         if (isMapping(value)) {
           if (Object.keys(value).length > 0) {

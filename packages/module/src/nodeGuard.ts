@@ -40,14 +40,20 @@ const GUARD: ProxyHandler<object> = {
   },
 };
 
+/** A non-enumerable own property: a marker, not an attribute (not copied by spreads, not in `Object.keys`). */
+function defineMarker(target: object, key: symbol, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
+}
+
 /**
  * Prepares a new graph node `target` and returns the guarded object users hold: a Proxy that refuses attribute
  * changes from a transform that captured the node by closure (NNX's trace-level check on Objects). The node
  * records the trace it was created in, if any; both markers are non-enumerable, so they are not attributes.
  */
 export function guardNode<T extends object>(target: T): T {
-  Object.defineProperty(target, NODE_TRACE, { value: currentTrace(), enumerable: false, writable: true, configurable: true });
-  Object.defineProperty(target, NODE_OWNER, { value: undefined, enumerable: false, writable: true, configurable: true });
+  // Markers are defined only when needed (defineProperty is the costly part of creating a node).
+  const trace = currentTrace();
+  if (trace !== undefined) defineMarker(target, NODE_TRACE, trace);
   const guarded = new Proxy(target, GUARD) as T;
   targets.set(guarded, target);
   return guarded;
@@ -85,7 +91,10 @@ export function claimNode(target: object, trace: Trace): Trace | undefined {
   const marked = target as { [NODE_OWNER]?: Trace };
   const previous = marked[NODE_OWNER];
   const parent = trace.parent;
-  if (parent === undefined || isWritableNode(target, parent)) marked[NODE_OWNER] = trace;
+  if (parent === undefined || isWritableNode(target, parent)) {
+    if (previous === undefined && !Object.hasOwn(target, NODE_OWNER)) defineMarker(target, NODE_OWNER, trace);
+    else marked[NODE_OWNER] = trace;
+  }
   return previous;
 }
 
