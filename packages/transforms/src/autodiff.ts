@@ -17,9 +17,9 @@ import type { AnyFunction } from './transformDecorator.js';
  * const g = grad((m: Model) => loss(m), { argnums: new DiffState(0, BatchStat) })(model); // BatchStat grads
  * ```
  */
-export class DiffState {
+export class DiffState<N extends number = number> {
   constructor(
-    readonly argnum: number,
+    readonly argnum: N,
     readonly filter: Filter,
   ) {}
 }
@@ -34,7 +34,7 @@ export class DiffState {
  */
 export interface GradOptions {
   /** Differentiated argument(s): a position, a {@link DiffState}, or a list mixing both. Default 0. */
-  readonly argnums?: number | DiffState | readonly (number | DiffState)[];
+  readonly argnums?: Argnum | readonly Argnum[];
   /** When true, `fn` returns `[loss, aux]` and `aux` is passed through. */
   readonly hasAux?: boolean;
 }
@@ -49,6 +49,70 @@ export interface GradOptions {
  * ```
  */
 export type ArgGrad = State | Variable<tf.Tensor> | tf.Tensor;
+
+/**
+ * One entry of `argnums`: an argument position or a {@link DiffState}.
+ *
+ * @example
+ * ```ts
+ * const argnums: Argnum[] = [0, new DiffState(1, BatchStat)];
+ * ```
+ */
+export type Argnum = number | DiffState;
+
+/**
+ * The gradient type of an argument of type `P` (see {@link ArgGrad}): a tensor's is a tensor, a bare Variable's a
+ * Variable, any other graph node's (Module, array or object of Variables) a `State`.
+ *
+ * @example
+ * ```ts
+ * type G = GradOf<Model>; // State
+ * ```
+ */
+export type GradOf<P> = P extends tf.Tensor ? tf.Tensor : P extends Variable<any> ? Variable<tf.Tensor> : State;
+
+/**
+ * The gradient type of the argument that one `argnums` entry `A` selects among the argument types `Args`.
+ *
+ * @example
+ * ```ts
+ * type G = GradAt<[Model, tf.Tensor], 1>; // tf.Tensor
+ * ```
+ */
+export type GradAt<Args extends readonly unknown[], A> = A extends DiffState<infer N> ? GradOf<Args[N]> : A extends number ? GradOf<Args[A]> : ArgGrad;
+
+/**
+ * What `grad` returns for a function `F` and options `O`: one gradient for a single argnum (default 0), a tuple for a
+ * list, typed per argument with {@link GradOf}.
+ *
+ * @example
+ * ```ts
+ * type G = GradsOf<(m: Model, x: tf.Tensor) => tf.Scalar, { argnums: [0, 1] }>; // [State, tf.Tensor]
+ * ```
+ */
+export type GradsOf<F extends AnyFunction, O extends GradOptions> = O['argnums'] extends readonly unknown[]
+  ? GradTuple<Parameters<F>, O['argnums']>
+  : GradAt<Parameters<F>, undefined extends O['argnums'] ? 0 : O['argnums']>;
+
+/**
+ * The gradient types for a list of argnums `A` (a mapped type over a type parameter, so tuples stay tuples).
+ *
+ * @example
+ * ```ts
+ * type G = GradTuple<[Model, tf.Tensor], [0, 1]>; // [State, tf.Tensor]
+ * ```
+ */
+export type GradTuple<Args extends readonly unknown[], A extends readonly unknown[]> = { -readonly [K in keyof A]: GradAt<Args, A[K]> };
+
+/**
+ * The `aux` part of `fn`'s `[loss, aux]` result under `hasAux`.
+ *
+ * @example
+ * ```ts
+ * type A = AuxOf<(m: Model) => [tf.Scalar, tf.Tensor]>; // tf.Tensor
+ * ```
+ */
+export type AuxOf<F extends AnyFunction> = ReturnType<F> extends readonly [unknown, infer A] ? A : unknown;
 
 interface NormalizedArgnums {
   readonly entries: readonly DiffState[];
@@ -166,16 +230,6 @@ function runDifferentiated(fn: AnyFunction, options: GradOptions, name: string, 
 }
 
 /**
- * The gradients part of a result: one {@link ArgGrad} for a single argnum, a tuple for a list.
- *
- * @example
- * ```ts
- * const [gModel, gx] = grad<typeof f, ArgGrad[]>(f, { argnums: [0, 1] })(model, x);
- * ```
- */
-export type Grads = ArgGrad | ArgGrad[];
-
-/**
  * `valueAndGrad(fn, options)(...args)` returns `[loss, grads]` (or `[[loss, aux], grads]` with `hasAux`).
  * For a graph-node argument the gradients are a `State` holding Variables of the same types as the
  * differentiated ones (default filter `Param`), at the paths `state(node, filter)` gives (a Variable reached
@@ -185,17 +239,17 @@ export type Grads = ArgGrad | ArgGrad[];
  * @example
  * ```ts
  * const [loss, grads] = valueAndGrad((m: Model) => tf.mean(tf.square(tf.sub(m.call(x), y))))(model);
- * optimizer.update(model, grads as State);
+ * optimizer.update(model, grads); // grads: State
  * ```
  */
-export function valueAndGrad<F extends AnyFunction, G extends Grads = State>(
+export function valueAndGrad<F extends AnyFunction, const O extends GradOptions = {}>(
   fn: F,
-  options?: GradOptions,
-): (...args: Parameters<F>) => [ReturnType<F>, G] {
+  options?: O,
+): (...args: Parameters<F>) => [ReturnType<F>, GradsOf<F, O>] {
   return runDifferentiated(fn, options ?? {}, 'valueAndGrad', (r, single) => [
     options?.hasAux ? [r.value, r.aux] : r.value,
     single ? r.grads[0] : r.grads,
-  ]) as (...args: Parameters<F>) => [ReturnType<F>, G];
+  ]) as (...args: Parameters<F>) => [ReturnType<F>, GradsOf<F, O>];
 }
 
 /**
@@ -203,13 +257,17 @@ export function valueAndGrad<F extends AnyFunction, G extends Grads = State>(
  *
  * @example
  * ```ts
- * const grads = grad((m: Model, x: tf.Tensor) => tf.sum(m.call(x)))(model, x) as State;
+ * const grads = grad((m: Model, x: tf.Tensor) => tf.sum(m.call(x)))(model, x); // State
+ * const [gModel, gx] = grad((m: Model, x: tf.Tensor) => tf.sum(m.call(x)), { argnums: [0, 1] })(model, x); // [State, tf.Tensor]
  * ```
  */
-export function grad<F extends AnyFunction, G extends Grads = State>(fn: F, options?: GradOptions): (...args: Parameters<F>) => G {
+export function grad<F extends AnyFunction, const O extends GradOptions = {}>(
+  fn: F,
+  options?: O,
+): (...args: Parameters<F>) => O['hasAux'] extends true ? [GradsOf<F, O>, AuxOf<F>] : GradsOf<F, O> {
   return runDifferentiated(fn, options ?? {}, 'grad', (r, single) => {
     // The loss is not returned, so the enclosing tidy scope frees it.
     const grads = single ? r.grads[0] : r.grads;
     return options?.hasAux ? [grads, r.aux] : grads;
-  }) as (...args: Parameters<F>) => G;
+  }) as (...args: Parameters<F>) => O['hasAux'] extends true ? [GradsOf<F, O>, AuxOf<F>] : GradsOf<F, O>;
 }

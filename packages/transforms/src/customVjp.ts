@@ -24,7 +24,7 @@ export interface CustomVjpOptions {
  * @example
  * ```ts
  * const f: CustomVjpFunction<(x: tf.Tensor) => tf.Tensor> = customVjp((x: tf.Tensor) => tf.exp(x));
- * f.defvjp((x) => [tf.exp(x), tf.exp(x)], (e, g) => [tf.mul(e, g)]);
+ * f.defvjp((x) => [tf.exp(x), tf.exp(x)], (e: tf.Tensor, g) => [tf.mul(e, g)]);
  * ```
  */
 export interface CustomVjpFunction<F extends AnyFunction> {
@@ -32,9 +32,10 @@ export interface CustomVjpFunction<F extends AnyFunction> {
   /**
    * `fwd(...args)` returns `[output, residuals]`; `bwd(residuals, outputCotangent)` returns one tangent per
    * differentiable argument: a tensor for a tensor argument, a State (Variables or tensors at the node's state
-   * paths; missing paths count as zero) for a graph node.
+   * paths; missing paths count as zero) for a graph node. Annotate `bwd`'s residuals parameter with the type `fwd`
+   * returns (unannotated, it is `unknown`).
    */
-  defvjp(fwd: (...args: Parameters<F>) => [ReturnType<F>, unknown], bwd: (residuals: any, g: tf.Tensor) => unknown[]): void;
+  defvjp<R = unknown>(fwd: (...args: Parameters<F>) => [ReturnType<F>, unknown], bwd: (residuals: R, g: tf.Tensor) => unknown[]): void;
 }
 
 /** Rebuilds arrays / plain objects / States, replacing each tensor (in walk order) with the next of `next()`. */
@@ -74,7 +75,7 @@ interface DiffArg {
  * const f = customVjp((x: tf.Tensor, y: tf.Tensor) => tf.mul(tf.sin(x), y));
  * f.defvjp(
  *   (x, y) => [tf.mul(tf.sin(x), y), [tf.cos(x), tf.sin(x), y]],
- *   ([cosX, sinX, y], g) => [tf.mul(tf.mul(cosX, g), y), tf.mul(sinX, g)],
+ *   ([cosX, sinX, y]: [tf.Tensor, tf.Tensor, tf.Tensor], g) => [tf.mul(tf.mul(cosX, g), y), tf.mul(sinX, g)],
  * );
  * ```
  */
@@ -82,7 +83,7 @@ export function customVjp<F extends AnyFunction>(fn: F, options: CustomVjpOption
   assertSyncFunction(fn, 'customVjp');
   const nondiff = new Set(options.nondiffArgnums ?? []);
   let fwd: ((...args: any[]) => [unknown, unknown]) | undefined;
-  let bwd: ((residuals: any, g: tf.Tensor) => unknown[]) | undefined;
+  let bwd: ((residuals: unknown, g: tf.Tensor) => unknown[]) | undefined;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     if (fwd === undefined || bwd === undefined) throw new TransformError('customVjp: call defvjp(fwd, bwd) before calling the function.');
     const fwdFn = fwd;
@@ -132,7 +133,7 @@ export function customVjp<F extends AnyFunction>(fn: F, options: CustomVjpOption
     assertSyncFunction(f, 'customVjp fwd');
     assertSyncFunction(b, 'customVjp bwd');
     fwd = f as (...args: any[]) => [unknown, unknown];
-    bwd = b;
+    bwd = b as (residuals: unknown, g: tf.Tensor) => unknown[];
   };
   return wrapped;
 }

@@ -1,5 +1,17 @@
 export { jit, jitCacheInfo, type JitCacheInfo, type JitDecorator, type JitOptions } from './jit.js';
-export { DiffState, grad, valueAndGrad, type ArgGrad, type GradOptions, type Grads } from './autodiff.js';
+export {
+  DiffState,
+  grad,
+  valueAndGrad,
+  type ArgGrad,
+  type Argnum,
+  type AuxOf,
+  type GradAt,
+  type GradOf,
+  type GradOptions,
+  type GradsOf,
+  type GradTuple,
+} from './autodiff.js';
 export type { AnyFunction } from './transformDecorator.js';
 export { vmap, type VmapDecorator, type VmapOptions } from './vmap.js';
 export { StateAxes, type Axis, type StateAxis } from './stateAxes.js';
