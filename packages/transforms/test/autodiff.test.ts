@@ -73,6 +73,40 @@ describe('valueAndGrad on an MLP (fixture from real Flax nnx.value_and_grad)', (
     expect(model.count.value.arraySync()).toBe(F.stateAfter.count);
   });
 
+  it('grad with hasAux returns [grads, aux] with the grads of valueAndGrad, and frees the loss', () => {
+    const x = tf.tensor(F.x);
+    const y = tf.tensor(F.y);
+    const lossFn = (m: MLP, xb: tf.Tensor, yb: tf.Tensor): [tf.Tensor, { pred: tf.Tensor; tag: string }] => {
+      const pred = m.call(xb);
+      return [tf.mean(tf.square(tf.sub(pred, yb))), { pred, tag: 'aux' }];
+    };
+    const reference = new MLP();
+    const [[, refAux], refGrads] = valueAndGrad(lossFn, { hasAux: true })(reference, x, y);
+    const model = new MLP();
+    const before = tf.memory().numTensors;
+    const result = grad(lossFn, { hasAux: true })(model, x, y) as unknown as [State, { pred: tf.Tensor; tag: string }];
+    // 6 Param grads and the aux prediction stay allocated; the loss does not (BatchStat updates replaced their old values).
+    expect(tf.memory().numTensors).toBe(before + 6 + 1);
+    expect(Array.isArray(result)).toBe(true);
+    expect(result).toHaveLength(2);
+    const [grads, aux] = result;
+    expect(aux.tag).toBe('aux');
+    expect(Array.from(aux.pred.dataSync())).toEqual(Array.from(refAux.pred.dataSync()));
+    expectClose(aux.pred, F.pred);
+    const flat = flatState(grads);
+    const refFlat = flatState(refGrads);
+    expect(Object.keys(flat).sort()).toEqual(Object.keys(refFlat).sort());
+    expect(Object.keys(flat).sort()).toEqual(Object.keys(F.grads).sort());
+    for (const [path, g] of Object.entries(flat)) {
+      expect(g).toBeInstanceOf(Param);
+      expect(Array.from((g.value as tf.Tensor).dataSync())).toEqual(Array.from((refFlat[path]!.value as tf.Tensor).dataSync()));
+      expectClose(g.value as tf.Tensor, (F.grads as Record<string, Nested>)[path]!);
+    }
+    // State written by fn stays on the caller, as with valueAndGrad.
+    expectClose(model.mean.value, F.stateAfter.mean);
+    expect(model.count.value.arraySync()).toBe(F.stateAfter.count);
+  });
+
   it('differentiates a model and an array argument with argnums [0, 1]', () => {
     const model = new MLP();
     const x = tf.tensor(F.x);

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BatchStat, Module, Param, TransformError, graphdef } from '@nnx-ts/module';
 import { describe, expect, it } from 'vitest';
 import { Carry, cond, foriLoop, jit, remat, scan, valueAndGrad, vmap } from '../src/index.js';
+import { flatState } from './flatState.js';
 
 /**
  * The lifting protocol (reference §3.1) seen from the caller, for every transform: what the function does to the
@@ -175,6 +176,38 @@ describe('lifting protocol: identity and references', () => {
       })(b);
       expect(b.w).toBe(count);
       expect(b.count).toBe(w);
+    }
+  });
+
+  it('deleting an attribute inside jit or vmap deletes it on the caller', () => {
+    for (const [make, transform, extraShape] of [
+      [single, jit, [2]],
+      [() => stacked(3), vmap, [3, 2]],
+    ] as const) {
+      const b = make();
+      b.extra = new BatchStat(tf.zeros([...extraShape]));
+      b.mode = 'eval';
+      const [w, count, extra] = [b.w, b.count, b.extra];
+      const [wValue, countValue] = [w.value, count.value];
+      const before = graphdef(b);
+      const numTensors = tf.memory().numTensors;
+      (transform as typeof jit)((x: Block) => {
+        delete x.extra;
+        delete (x as Partial<Block>).mode;
+      })(b);
+      expect('extra' in b).toBe(false);
+      expect(b.extra).toBeUndefined();
+      expect('mode' in b).toBe(false);
+      expect(Object.keys(flatState(b)).sort()).toEqual(['count', 'w']);
+      expect(graphdef(b).equals(before)).toBe(false);
+      // The rest is untouched: same Variables, same tensors; nothing new stays allocated.
+      expect(b.w).toBe(w);
+      expect(b.count).toBe(count);
+      expect(b.w.value).toBe(wValue);
+      expect(b.count.value).toBe(countValue);
+      expect(tf.memory().numTensors).toBe(numTensors);
+      // The detached Variable still owns its tensor (Variables keep their values).
+      expect(extra.value.isDisposed).toBe(false);
     }
   });
 

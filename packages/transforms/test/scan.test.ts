@@ -1,8 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchStat, Module, Param, TransformError } from '@nnx-ts/module';
+import { BatchStat, Module, Param, ShapeError, TransformError, graphdef } from '@nnx-ts/module';
 import { describe, expect, it } from 'vitest';
 import { Carry, StateAxes, scan, vmap } from '../src/index.js';
+import { flatState } from './flatState.js';
 
 class Foo extends Module {
   n: BatchStat<tf.Tensor>;
@@ -23,6 +24,39 @@ class Linear extends Module {
   call(x: tf.Tensor): tf.Tensor {
     return tf.tanh(tf.add(tf.matMul(x, this.kernel.value), this.bias.value));
   }
+}
+
+type ErrorClass = new (...args: never[]) => Error;
+
+/**
+ * `attempt` throws `errorClass` with a message matching `message` (checked on two calls), and the caller's objects
+ * are exactly as before: the same Variables holding the identical (undisposed) tensors, the same GraphDef (static
+ * attributes included), and no tensor left allocated.
+ */
+function expectThrowsAndUnchanged(roots: object[], attempt: () => unknown, errorClass: ErrorClass, message: RegExp): void {
+  const before = roots.map((root) => {
+    const variables = flatState(root);
+    return {
+      graph: graphdef(root),
+      variables,
+      values: Object.fromEntries(Object.entries(variables).map(([path, v]) => [path, v.raw])),
+    };
+  });
+  const numTensors = tf.memory().numTensors;
+  expect(attempt).toThrow(errorClass);
+  expect(attempt).toThrow(message);
+  roots.forEach((root, i) => {
+    const { graph, variables, values } = before[i]!;
+    expect(graphdef(root).equals(graph)).toBe(true);
+    const now = flatState(root);
+    expect(Object.keys(now)).toEqual(Object.keys(variables));
+    for (const [path, v] of Object.entries(variables)) {
+      expect(now[path]).toBe(v);
+      expect(v.raw).toBe(values[path]);
+      if (v.raw instanceof tf.Tensor) expect(v.raw.isDisposed).toBe(false);
+    }
+  });
+  expect(tf.memory().numTensors).toBe(numTensors);
 }
 
 function bits(t: tf.Tensor): number[] {
@@ -150,6 +184,29 @@ describe('scan (Flax transforms_test facts)', () => {
     expect(() => swap(foo)).toThrow(/references must be the same/);
   });
 
+  it('rejects a nested Carry and a missing length with TransformError (class and message)', () => {
+    const nested = () => scan((c: tf.Tensor) => c, { inAxes: [[Carry]], outAxes: Carry });
+    expect(nested).toThrow(TransformError);
+    expect(nested).toThrow(/scan: Carry must be at the top level of inAxes/);
+    const nestedOut = () => scan((c: tf.Tensor) => c, { inAxes: Carry, outAxes: { c: Carry } });
+    expect(nestedOut).toThrow(TransformError);
+    expect(nestedOut).toThrow(/scan: Carry must be at the top level of outAxes/);
+    const c = tf.scalar(1);
+    const numTensors = tf.memory().numTensors;
+    const noLength = () => scan((x: tf.Tensor) => x, { inAxes: [Carry], outAxes: [Carry] })(c);
+    expect(noLength).toThrow(TransformError);
+    expect(noLength).toThrow(/scan: nothing is scanned; pass length/);
+    expect(c.isDisposed).toBe(false);
+    expect(tf.memory().numTensors).toBe(numTensors);
+  });
+
+  it('a carry whose reference changes is a TransformError and leaves the caller unchanged', () => {
+    const foo = new Foo(tf.scalar(0));
+    const swap = scan((f: Foo) => new Foo(tf.add(f.n.value, 1)), { inAxes: Carry, outAxes: Carry, length: 2 });
+    expectThrowsAndUnchanged([foo], () => swap(foo), TransformError, /scan: Carry references must be the same between iterations/);
+    expect(foo.n.value.arraySync()).toBe(0);
+  });
+
   it('keeps memory flat over repeated scans that write carried, scanned and broadcast state', () => {
     class State3 extends Module {
       carried = new BatchStat(tf.scalar(0));
@@ -205,5 +262,141 @@ describe('scan (Flax transforms_test facts)', () => {
     expect(() => loop(foo)).toThrow('boom');
     expect(foo.n.value).toBe(before);
     expect(before.arraySync()).toBe(0);
+  });
+});
+
+describe('scan errors leave the caller unchanged', () => {
+  class Stats extends Module {
+    w: Param<tf.Tensor>;
+    total: BatchStat<tf.Tensor>;
+    mode = 'train';
+    constructor(w: tf.Tensor, total: tf.Tensor) {
+      super();
+      this.w = new Param(w);
+      this.total = new BatchStat(total);
+    }
+  }
+
+  it('scanned arguments of different lengths are a ShapeError naming the arguments and sizes', () => {
+    const loop = scan((c: tf.Tensor, x: tf.Tensor, y: tf.Tensor) => [tf.add(c, tf.add(x, y)), x], { inAxes: [Carry, 0, 0], outAxes: [Carry, 0] });
+    const [c, xs, ys] = [tf.scalar(0), tf.ones([3]), tf.ones([4])];
+    const numTensors = tf.memory().numTensors;
+    const attempt = () => loop(c, xs, ys);
+    expect(attempt).toThrow(ShapeError);
+    expect(attempt).toThrow('scan: inconsistent lengths: scan argument [1] gives 3, scan argument [2] has 4.');
+    expect([c, xs, ys].some((t) => t.isDisposed)).toBe(false);
+    expect(tf.memory().numTensors).toBe(numTensors);
+    // Module state scanned on axis 0 against a tensor of another length: the message names the Variable's path.
+    const m = new Stats(tf.ones([3, 2]), tf.zeros([3]));
+    const withModule = scan(
+      (mm: Stats, x: tf.Tensor) => {
+        mm.total.value = tf.add(mm.total.value, tf.sum(x));
+        mm.mode = 'eval';
+        return x;
+      },
+      { inAxes: [0, 0], outAxes: 0 },
+    );
+    const x5 = tf.ones([5, 2]);
+    expectThrowsAndUnchanged([m], () => withModule(m, x5), ShapeError, /scan argument \[0,"\w+"\] gives 3, scan argument \[1\] has 5/);
+    expect(m.mode).toBe('train');
+  });
+
+  it('a carry that changes shape between steps is a ShapeError; the caller is unchanged', () => {
+    const grow = scan((c: tf.Tensor, x: tf.Tensor) => [tf.concat([c, tf.reshape(x, [1])]), x], { inAxes: [Carry, 0], outAxes: [Carry, 0] });
+    const [c, xs] = [tf.zeros([1]), tf.ones([3])];
+    const numTensors = tf.memory().numTensors;
+    const attempt = () => grow(c, xs);
+    expect(attempt).toThrow(ShapeError);
+    expect(attempt).toThrow(
+      'scan: the carry at [0] changed from float32[1] to float32[2] between iterations; the carry must keep its shape and dtype.',
+    );
+    expect(c.isDisposed || xs.isDisposed).toBe(false);
+    expect(tf.memory().numTensors).toBe(numTensors);
+    // A Module carry whose Variable changes shape in a step: the caller's Module keeps its Variable and value.
+    const m = new Stats(tf.ones([2]), tf.zeros([2]));
+    const growState = scan(
+      (mm: Stats, x: tf.Tensor) => {
+        mm.total.value = tf.concat([mm.total.value, tf.reshape(x, [1])]);
+        mm.mode = 'eval';
+        return [mm, x];
+      },
+      { inAxes: [Carry, 0], outAxes: [Carry, 0] },
+    );
+    const x3 = tf.ones([3]);
+    expectThrowsAndUnchanged(
+      [m],
+      () => growState(m, x3),
+      ShapeError,
+      /scan: the carry at \[0,"total"\] changed from float32\[2\] to float32\[3\] between iterations/,
+    );
+    expect(m.mode).toBe('train');
+  });
+
+  it('a carry that changes dtype between steps is a ShapeError; the caller is unchanged', () => {
+    const cast = scan((c: tf.Tensor, x: tf.Tensor) => [tf.cast(tf.add(c, x), 'int32'), x], { inAxes: [Carry, 0], outAxes: [Carry, 0] });
+    const [c, xs] = [tf.scalar(0), tf.ones([3])];
+    const numTensors = tf.memory().numTensors;
+    const attempt = () => cast(c, xs);
+    expect(attempt).toThrow(ShapeError);
+    expect(attempt).toThrow('scan: the carry at [0] changed from float32[] to int32[] between iterations; the carry must keep its shape and dtype.');
+    expect(c.isDisposed || xs.isDisposed).toBe(false);
+    expect(tf.memory().numTensors).toBe(numTensors);
+    const m = new Stats(tf.ones([2]), tf.zeros([2]));
+    const castState = scan(
+      (mm: Stats, x: tf.Tensor) => {
+        mm.total.value = tf.cast(tf.add(mm.total.value, x), 'int32');
+        return [mm, x];
+      },
+      { inAxes: [Carry, 0], outAxes: [Carry, 0] },
+    );
+    const x3 = tf.ones([3]);
+    expectThrowsAndUnchanged([m], () => castState(m, x3), ShapeError, /scan: the carry at \[0,"total"\] changed from float32\[2\] to int32\[2\]/);
+  });
+
+  it('StateAxes that do not cover all state are a TransformError; the caller is unchanged', () => {
+    const m = new Stats(tf.ones([3, 2]), tf.zeros([3]));
+    const loop = scan(
+      (mm: Stats, c: tf.Tensor) => {
+        mm.total.value = tf.add(mm.total.value, 1);
+        mm.mode = 'eval';
+        return tf.add(c, tf.sum(mm.w.value));
+      },
+      { inAxes: [new StateAxes([[Param, 0]]), Carry], outAxes: Carry },
+    );
+    const c0 = tf.scalar(0);
+    expectThrowsAndUnchanged(
+      [m],
+      () => loop(m, c0),
+      TransformError,
+      /scan inAxes: no axis found for path \["total"\]; StateAxes filters must cover all state \(end with '\.\.\.'\)/,
+    );
+    expect(m.mode).toBe('train');
+  });
+
+  it('the same Variable reached with two different axes is an inconsistent-aliasing TransformError; the caller is unchanged', () => {
+    const m = new Stats(tf.ones([3, 2]), tf.zeros([3]));
+    const sumBoth = (a: Stats, b: Stats, c: tf.Tensor) => tf.add(c, tf.sum(tf.add(a.w.value, b.w.value)));
+    const twice = scan(sumBoth, { inAxes: [0, null, Carry], outAxes: Carry });
+    const c0 = tf.scalar(0);
+    expectThrowsAndUnchanged(
+      [m],
+      () => twice(m, m, c0),
+      TransformError,
+      /scan inAxes: Inconsistent aliasing detected: the same Variable is reached at \[0,"\w+"\] with axis 0 and at \[1,"\w+"\] with axis null/,
+    );
+    // A Variable passed on its own next to its Module, with another axis.
+    const direct = scan((a: Stats, w: Param<tf.Tensor>, c: tf.Tensor) => tf.add(c, tf.sum(tf.add(a.w.value, w.value))), {
+      inAxes: [0, null, Carry],
+      outAxes: Carry,
+    });
+    expectThrowsAndUnchanged(
+      [m],
+      () => direct(m, m.w, c0),
+      TransformError,
+      /Inconsistent aliasing detected: the same Variable is reached at \[0,"w"\] with axis 0 and at \[1\] with axis null/,
+    );
+    // The same axis from both paths is fine.
+    const same = scan(sumBoth, { inAxes: [0, 0, Carry], outAxes: Carry });
+    expect(same(m, m, tf.scalar(0)).arraySync()).toBe(12);
   });
 });

@@ -1,8 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchStat, Module, Param, ShapeError, TransformError } from '@nnx-ts/module';
+import { BatchStat, Module, Param, ShapeError, TransformError, graphdef } from '@nnx-ts/module';
 import { describe, expect, it } from 'vitest';
 import { StateAxes, vmap } from '../src/index.js';
+import { flatState } from './flatState.js';
 
 class Linear extends Module {
   kernel: Param<tf.Tensor>;
@@ -17,6 +18,39 @@ class Linear extends Module {
     this.count.value = tf.add(this.count.value, 1);
     return tf.tanh(tf.add(tf.matMul(x, this.kernel.value), this.bias.value));
   }
+}
+
+type ErrorClass = new (...args: never[]) => Error;
+
+/**
+ * `attempt` throws `errorClass` with a message matching `message` (checked on two calls), and the caller's objects
+ * are exactly as before: the same Variables holding the identical (undisposed) tensors, the same GraphDef (static
+ * attributes included), and no tensor left allocated.
+ */
+function expectThrowsAndUnchanged(roots: object[], attempt: () => unknown, errorClass: ErrorClass, message: RegExp | string): void {
+  const before = roots.map((root) => {
+    const variables = flatState(root);
+    return {
+      graph: graphdef(root),
+      variables,
+      values: Object.fromEntries(Object.entries(variables).map(([path, v]) => [path, v.raw])),
+    };
+  });
+  const numTensors = tf.memory().numTensors;
+  expect(attempt).toThrow(errorClass);
+  expect(attempt).toThrow(message);
+  roots.forEach((root, i) => {
+    const { graph, variables, values } = before[i]!;
+    expect(graphdef(root).equals(graph)).toBe(true);
+    const now = flatState(root);
+    expect(Object.keys(now)).toEqual(Object.keys(variables));
+    for (const [path, v] of Object.entries(variables)) {
+      expect(now[path]).toBe(v);
+      expect(v.raw).toBe(values[path]);
+      if (v.raw instanceof tf.Tensor) expect(v.raw.isDisposed).toBe(false);
+    }
+  });
+  expect(tf.memory().numTensors).toBe(numTensors);
 }
 
 function bits(t: tf.Tensor): number[] {
@@ -77,6 +111,23 @@ describe('vmap', () => {
     const model = new Linear(tf.ones([2, 3, 3]), tf.zeros([2, 3]));
     const f = vmap((m: Linear) => m.kernel.value, { inAxes: [new StateAxes([[Param, 0]])] });
     expect(() => f(model)).toThrow(/no axis found/);
+    // The class, the full message, and a caller left as it was (the function would write state and an attribute).
+    model.count.value = tf.zeros([2]);
+    const writes = vmap(
+      (m: Linear, x: tf.Tensor) => {
+        (m as Linear & { mode?: string }).mode = 'eval';
+        return m.call(x);
+      },
+      { inAxes: [new StateAxes([[Param, 0]]), 0] },
+    );
+    const x = tf.ones([2, 1, 3]);
+    expectThrowsAndUnchanged(
+      [model],
+      () => writes(model, x),
+      TransformError,
+      `vmap inAxes: no axis found for path ["count"]; StateAxes filters must cover all state (end with '...').`,
+    );
+    expect('mode' in model).toBe(false);
   });
 
   it('builds stacked modules: every Variable of a module created per replica gains the axis', () => {
@@ -97,6 +148,18 @@ describe('vmap', () => {
     const f = vmap((a: tf.Tensor, b: tf.Tensor) => tf.add(a, b));
     expect(() => f(tf.ones([3, 2]), tf.ones([4, 2]))).toThrow(ShapeError);
     expect(() => f(tf.ones([3, 2]), tf.ones([4, 2]))).toThrow(/\[0\].*3.*\[1\].*4/);
+    // Mapped Module state against a tensor of another size: the Module is left as it was.
+    const model = new Linear(tf.ones([2, 3, 3]), tf.zeros([2, 3]));
+    model.count.value = tf.zeros([2]);
+    const g = vmap((m: Linear, x: tf.Tensor) => m.call(x));
+    const x3 = tf.ones([3, 1, 3]);
+    expectThrowsAndUnchanged(
+      [model],
+      () => g(model, x3),
+      ShapeError,
+      /vmap: inconsistent sizes for the mapped axis: argument \[0,"\w+"\] has 2, argument \[1\] has 3\./,
+    );
+    expect(x3.isDisposed).toBe(false);
   });
 
   it('returns the identical object when an argument is returned, and frees intermediates', () => {
@@ -134,11 +197,76 @@ describe('vmap', () => {
     model.count.value = tf.zeros([2]);
     const f = vmap((a: Linear, b: Linear) => tf.add(a.bias.value, b.bias.value), { inAxes: [0, null] });
     expect(() => f(model, model)).toThrow(/Inconsistent aliasing/);
+    const writes = vmap(
+      (a: Linear, b: Linear) => {
+        a.count.value = tf.add(a.count.value, 1);
+        return tf.add(a.bias.value, b.bias.value);
+      },
+      { inAxes: [0, null] },
+    );
+    expectThrowsAndUnchanged(
+      [model],
+      () => writes(model, model),
+      TransformError,
+      /vmap inAxes: Inconsistent aliasing detected: the same Variable is reached at \[0,"\w+"\] with axis 0 and at \[1,"\w+"\] with axis null/,
+    );
+    // A Variable of the Module passed on its own with another axis.
+    const direct = vmap((a: Linear, k: Param<tf.Tensor>) => tf.add(a.bias.value, tf.sum(k.value)), { inAxes: [0, null] });
+    expectThrowsAndUnchanged(
+      [model],
+      () => direct(model, model.kernel),
+      TransformError,
+      /Inconsistent aliasing detected: the same Variable is reached at \[0,"kernel"\] with axis 0 and at \[1\] with axis null/,
+    );
     const same = vmap((a: Linear, b: Linear) => tf.add(a.bias.value, b.bias.value), { inAxes: [0, 0] });
     expect(same(model, model).shape).toEqual([2, 3]);
   });
 
   it('rejects async functions', () => {
     expect(() => vmap(async (x: tf.Tensor) => x)).toThrow(TransformError);
+  });
+});
+
+describe('vmap: module state mapped on axis 1', () => {
+  /** Every Variable holds the mapped dimension at position 1. */
+  class Wide extends Module {
+    w: Param<tf.Tensor>;
+    stat: BatchStat<tf.Tensor>;
+    constructor(w: tf.Tensor, stat: tf.Tensor) {
+      super();
+      this.w = new Param(w);
+      this.stat = new BatchStat(stat);
+    }
+    call(x: tf.Tensor): tf.Tensor {
+      const y = tf.tanh(tf.matMul(x, this.w.value));
+      this.stat.value = tf.add(tf.mul(this.stat.value, 0.9), tf.mul(tf.mean(y, 0), 0.1));
+      return y;
+    }
+  }
+
+  it('slices state on axis 1, equals per-slice calls bit for bit, and returns updated state on axis 1', () => {
+    const w = tf.randomNormal([4, 3, 2], 0, 1, 'float32', 21); // 3 replicas at axis 1 of [4, 2] kernels
+    const stat = tf.randomNormal([2, 3], 0, 1, 'float32', 22); // 3 replicas at axis 1 of [2] stats
+    const x = tf.randomNormal([5, 4], 0, 1, 'float32', 23);
+    // Independent calls on each slice.
+    const singles = [0, 1, 2].map((i) => new Wide(tf.squeeze(tf.gather(w, [i], 1), [1]), tf.squeeze(tf.gather(stat, [i], 1), [1])));
+    const expectedY = tf.stack(singles.map((m) => m.call(x)));
+    const expectedStat = tf.stack(singles.map((m) => m.stat.value), 1);
+    const model = new Wide(w, stat);
+    const [wVar, statVar] = [model.w, model.stat];
+    const f = vmap((m: Wide, xb: tf.Tensor) => m.call(xb), { inAxes: [1, null], outAxes: 0 });
+    const before = tf.memory().numTensors;
+    const ys = f(model, x);
+    // The output is new; the old stat tensor was replaced by the restacked one; nothing else stays allocated.
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(ys.shape).toEqual([3, 5, 2]);
+    expect(bits(ys)).toEqual(bits(expectedY));
+    expect(model.w).toBe(wVar);
+    expect(model.stat).toBe(statVar);
+    // Untouched mapped state keeps its tensor; written state comes back stacked on its input axis (1).
+    expect(model.w.value).toBe(w);
+    expect(model.stat.value.shape).toEqual([2, 3]);
+    expect(bits(model.stat.value)).toEqual(bits(expectedStat));
+    expect(stat.isDisposed).toBe(true);
   });
 });
