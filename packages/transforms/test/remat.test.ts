@@ -6,7 +6,7 @@ ensureGradients();
 import { Module, Param } from '@nnx-ts/module';
 import { describe, expect, it } from 'vitest';
 import { remat, valueAndGrad } from '../src/index.js';
-import { saveActiveTape } from '../src/engineScope.js';
+import { restoreActiveTape, saveActiveTape } from '../src/engineScope.js';
 import { flatState } from './flatState.js';
 
 class Block extends Module {
@@ -103,5 +103,30 @@ describe('remat', () => {
     })([x]);
     expect(Array.isArray(tape)).toBe(true);
     expect(saveActiveTape()).toBe(null);
+  });
+
+  it('pins the TF.js behaviour remat works around: tf.grads inside a gradient function leaves the active tape null', () => {
+    // remat's backward pass differentiates the recomputed block inside a customGrad gradient function, while an
+    // enclosing tf.grads may still be recording; TF.js ends that nested differentiation with no active tape.
+    const x = tf.scalar(3);
+    const seen: unknown[] = [];
+    const block = tf.customGrad((v: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([v]);
+      return {
+        value: tf.square(v),
+        gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
+          seen.push(saveActiveTape());
+          const [dv] = tf.grads((w: tf.Tensor) => tf.square(w))([saved!]);
+          seen.push(saveActiveTape());
+          restoreActiveTape(seen[0]); // without this the outer backward pass reads the null tape and crashes
+          return [tf.mul(dy, dv!)];
+        },
+      };
+    });
+    const [dx] = tf.grads((v: tf.Tensor) => block(v) as tf.Tensor)([x]);
+    expect(Array.isArray(seen[0])).toBe(true);
+    expect(seen[1]).toBe(null);
+    expect(dx!.dataSync()[0]).toBe(6);
+    tf.dispose([x, dx!]);
   });
 });
