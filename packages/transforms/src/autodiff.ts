@@ -242,7 +242,7 @@ function runDifferentiated(fn: AnyFunction, options: GradOptions, name: string, 
  * optimizer.update(model, grads); // grads: State
  * ```
  */
-export function valueAndGrad<F extends AnyFunction, const O extends GradOptions = {}>(
+export function valueAndGrad<F extends AnyFunction, const O extends GradOptions = GradOptions>(
   fn: F,
   options?: O,
 ): (...args: Parameters<F>) => [ReturnType<F>, GradsOf<F, O>] {
@@ -261,7 +261,7 @@ export function valueAndGrad<F extends AnyFunction, const O extends GradOptions 
  * const [gModel, gx] = grad((m: Model, x: tf.Tensor) => tf.sum(m.call(x)), { argnums: [0, 1] })(model, x); // [State, tf.Tensor]
  * ```
  */
-export function grad<F extends AnyFunction, const O extends GradOptions = {}>(
+export function grad<F extends AnyFunction, const O extends GradOptions = GradOptions>(
   fn: F,
   options?: O,
 ): (...args: Parameters<F>) => O['hasAux'] extends true ? [GradsOf<F, O>, AuxOf<F>] : GradsOf<F, O> {

@@ -110,7 +110,8 @@ describe('remat', () => {
     // enclosing tf.grads may still be recording; TF.js ends that nested differentiation with no active tape.
     const x = tf.scalar(3);
     const seen: unknown[] = [];
-    const block = tf.customGrad((v: tf.Tensor, save: tf.GradSaveFunc) => {
+    const block = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [v, save] = inputs as [tf.Tensor, tf.GradSaveFunc];
       save([v]);
       return {
         value: tf.square(v),
