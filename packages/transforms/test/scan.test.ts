@@ -1,9 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchStat, Module, Param, ShapeError, TransformError, graphdef } from '@nnx-ts/module';
+import { BatchStat, Module, Param, ShapeError, TransformError } from '@nnx-ts/module';
 import { describe, expect, it } from 'vitest';
 import { Carry, StateAxes, scan, vmap } from '../src/index.js';
-import { flatState } from './flatState.js';
+import { expectThrowsAndUnchanged } from './expectUnchanged.js';
 
 class Foo extends Module {
   n: BatchStat<tf.Tensor>;
@@ -24,39 +24,6 @@ class Linear extends Module {
   call(x: tf.Tensor): tf.Tensor {
     return tf.tanh(tf.add(tf.matMul(x, this.kernel.value), this.bias.value));
   }
-}
-
-type ErrorClass = new (...args: never[]) => Error;
-
-/**
- * `attempt` throws `errorClass` with a message matching `message` (checked on two calls), and the caller's objects
- * are exactly as before: the same Variables holding the identical (undisposed) tensors, the same GraphDef (static
- * attributes included), and no tensor left allocated.
- */
-function expectThrowsAndUnchanged(roots: object[], attempt: () => unknown, errorClass: ErrorClass, message: RegExp): void {
-  const before = roots.map((root) => {
-    const variables = flatState(root);
-    return {
-      graph: graphdef(root),
-      variables,
-      values: Object.fromEntries(Object.entries(variables).map(([path, v]) => [path, v.raw])),
-    };
-  });
-  const numTensors = tf.memory().numTensors;
-  expect(attempt).toThrow(errorClass);
-  expect(attempt).toThrow(message);
-  roots.forEach((root, i) => {
-    const { graph, variables, values } = before[i]!;
-    expect(graphdef(root).equals(graph)).toBe(true);
-    const now = flatState(root);
-    expect(Object.keys(now)).toEqual(Object.keys(variables));
-    for (const [path, v] of Object.entries(variables)) {
-      expect(now[path]).toBe(v);
-      expect(v.raw).toBe(values[path]);
-      if (v.raw instanceof tf.Tensor) expect(v.raw.isDisposed).toBe(false);
-    }
-  });
-  expect(tf.memory().numTensors).toBe(numTensors);
 }
 
 function bits(t: tf.Tensor): number[] {
