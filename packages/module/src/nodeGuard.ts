@@ -48,7 +48,7 @@ function defineMarker(target: object, key: symbol, value: unknown): void {
 /**
  * Prepares a new graph node `target` and returns the guarded object users hold: a Proxy that refuses attribute
  * changes from a transform that captured the node by closure (NNX's trace-level check on Objects). The node
- * records the trace it was created in, if any; both markers are non-enumerable, so they are not attributes.
+ * records the trace it was created in, if any (a non-enumerable marker, not an attribute).
  */
 export function guardNode<T extends object>(target: T): T {
   // Markers are defined only when needed (defineProperty is the costly part of creating a node).
@@ -75,17 +75,15 @@ export function rawNode<T extends object>(node: T): T {
   return (targets.get(node) as T | undefined) ?? node;
 }
 
-/**
- * A new, guarded graph node of class `ctor` without running its constructor (for unflatten).
- */
+/** A new, guarded graph node of class `ctor`, built without running its constructor (for unflatten). */
 export function createNode(ctor: abstract new (...args: any[]) => object): Record<PropertyKey, unknown> {
   return guardNode(Object.create(ctor.prototype) as Record<PropertyKey, unknown>);
 }
 
 /**
- * Gives the unguarded graph node `target` to `trace` (an in-place call's argument) when the trace's parent level may change it,
- * and returns the previous owner for {@link restoreNodeOwner}. A node the parent level may not change (captured by
- * closure there) stays read-only in the call.
+ * Gives the unguarded graph node `target` to `trace` (an in-place call's argument) when the trace's parent level may
+ * change it, and returns the previous owner for {@link restoreNodeOwner}. A node the parent level may not change
+ * (captured by closure there) stays read-only in the call.
  */
 export function claimNode(target: object, trace: Trace): Trace | undefined {
   const marked = target as { [NODE_OWNER]?: Trace };
