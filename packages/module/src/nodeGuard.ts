@@ -98,5 +98,7 @@ export function claimNode(target: object, trace: Trace): Trace | undefined {
 
 /** Gives the unguarded node `target` back to the owner {@link claimNode} returned. */
 export function restoreNodeOwner(target: object, owner: Trace | undefined): void {
+  // A node that was never claimed has no marker; assigning one here would make it an enumerable property.
+  if (owner === undefined && !Object.hasOwn(target, NODE_OWNER)) return;
   (target as { [NODE_OWNER]?: Trace })[NODE_OWNER] = owner;
 }

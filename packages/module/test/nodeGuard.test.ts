@@ -92,6 +92,11 @@ describe('graph nodes captured by closure are read-only inside a trace', () => {
     inner.commit([]);
     outer.commit([]);
     expect([captured.mode, outerArg.mode]).toEqual(['train', 'inner may write what outer received']);
+    // The calls' markers are not attributes, on the node that was claimed and on the one that was not.
+    for (const node of [captured, outerArg]) {
+      expect(Object.getOwnPropertySymbols(node).some((k) => Object.prototype.propertyIsEnumerable.call(node, k))).toBe(false);
+      expect({ ...node }).toEqual({ w: node.w, mode: node.mode });
+    }
   });
 
   it('the guard is transparent: `this` is the object `new` returned, and the markers are not attributes', () => {
