@@ -244,9 +244,9 @@ export function flatten(root: unknown, options: { withPaths?: boolean; withRefs?
   const containers = new Set<object>();
   const path: Key[] = [];
 
-  const visit = (node: object, registered?: RegisteredNodeParts): void => {
-    // A guarded graph node is read through its unguarded object (the same attributes, without the Proxy's cost).
-    const target = guardedTarget(node);
+  // `target` is the unguarded object behind a guarded graph node (callers look it up once): the node is read through
+  // it, with the same attributes and without the Proxy's cost.
+  const visit = (node: object, target: object | undefined, registered?: RegisteredNodeParts): void => {
     if (target === undefined && isVariable(node)) {
       const seen = refIndex.get(node);
       if (seen !== undefined) {
@@ -307,10 +307,11 @@ export function flatten(root: unknown, options: { withPaths?: boolean; withRefs?
       const key = keys[i]!;
       const child = values === undefined ? record[key] : values[i];
       const isObject = typeof child === 'object' && child !== null;
-      if (isObject && (guardedTarget(child) !== undefined || isVariable(child) || isContainerNode(child))) {
+      const childTarget = isObject ? guardedTarget(child) : undefined;
+      if (isObject && (childTarget !== undefined || isVariable(child) || isContainerNode(child))) {
         attributes.push({ key, kind: NODE_ATTR });
         path.push(key);
-        visit(child);
+        visit(child, childTarget);
         path.pop();
       } else if (isArrayLeaf(child) || isShapeDtype(child)) {
         attributes.push({ key, kind: ARRAY_ATTR });
@@ -325,7 +326,7 @@ export function flatten(root: unknown, options: { withPaths?: boolean; withRefs?
         if (parts !== undefined) {
           attributes.push({ key, kind: NODE_ATTR });
           path.push(key);
-          visit(child as object, parts);
+          visit(child as object, undefined, parts);
           path.pop();
         } else {
           attributes.push({ key, kind: STATIC_ATTR, value: child });
@@ -338,7 +339,7 @@ export function flatten(root: unknown, options: { withPaths?: boolean; withRefs?
   const isObject = typeof root === 'object' && root !== null;
   const rootParts = isObject && !isVariable(root) && !isContainerNode(root) ? registeredNodeParts(root) : undefined;
   if (isObject && (isVariable(root) || isContainerNode(root) || rootParts !== undefined)) {
-    visit(root, rootParts);
+    visit(root, guardedTarget(root), rootParts);
   } else {
     leaves.push(root);
     paths.push([]);
